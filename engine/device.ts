@@ -1,0 +1,217 @@
+/**
+ * The device layer: finds an adapter (Dawn in Node, navigator.gpu in a browser), requests the
+ * adapter's real limits, and owns the buffer pool, the pipeline cache and the command batcher.
+ * Every tensor belongs to one Device; ops use the device of their inputs, factories the current one.
+ */
+import type { KernelSpec } from '../kernels/spec.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
+import { CommandBatcher, type BatchStats } from './command-batcher.js';
+import { DeviceLostError, GPUError, NoAdapterError } from './errors.js';
+import { PipelineCache } from './pipeline-cache.js';
+import { platformGpu, type GpuEntry } from './platform/index.js';
+
+export type Backend = 'auto' | 'vulkan' | 'opengles' | 'metal' | 'd3d12' | 'browser';
+
+export interface DeviceOptions {
+  /**
+   * Dawn backend in Node. `auto` (default) tries the fastest one that works here (see README:
+   * OpenGL ES through EGL ran our kernels faster than Vulkan on software rendering), then the rest.
+   * Browsers ignore it. The environment variable WEBGPU_CL_BACKEND overrides `auto`.
+   */
+  backend?: Backend;
+  /** Submit after this many dispatches (default 128). */
+  dispatchesPerSubmit?: number;
+  /** Bytes the buffer pool may keep for reuse (default 512 MiB). */
+  maxPooledBytes?: number;
+  powerPreference?: GPUPowerPreference;
+  /** Make this device the one factories use (default true). */
+  makeCurrent?: boolean;
+}
+
+export interface DeviceStats extends PoolStats, BatchStats {
+  pipelinesCompiled: number;
+  liveTensors: number;
+}
+
+/** Limits worth requesting at the adapter's maximum (WebGPU otherwise grants only the defaults). */
+const LIMITS_TO_RAISE = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
+  'maxUniformBufferBindingSize', 'maxBindGroups',
+] as const;
+
+const OPTIONAL_FEATURES = ['timestamp-query', 'subgroups', 'shader-f16'] as const;
+
+export class Device {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly batcher: CommandBatcher;
+  /** Set once the device is lost; every later call throws it. */
+  lostError: DeviceLostError | null = null;
+  private gpuError: GPUError | null = null;
+  liveTensors = 0;
+
+  constructor(
+    readonly gpu: GPUDevice,
+    readonly adapterInfo: GPUAdapterInfo,
+    readonly backend: Backend,
+    /** Keeps the platform's GPU object (Dawn's create() result) alive as long as this device. */
+    private readonly entry: GpuEntry,
+    options: DeviceOptions,
+  ) {
+    this.pool = new BufferPool(gpu, options.maxPooledBytes);
+    this.pipelines = new PipelineCache(gpu);
+    this.batcher = new CommandBatcher(gpu, this.pool, options.dispatchesPerSubmit ?? 128);
+    gpu.lost.then((info) => {
+      this.lostError = new DeviceLostError(info.reason ?? 'unknown', info.message);
+    });
+    gpu.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.gpuError ??= new GPUError(`WebGPU error: ${ev.error.message}`);
+    };
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.gpu.limits;
+  }
+
+  get features(): GPUSupportedFeatures {
+    return this.gpu.features;
+  }
+
+  /** Throws if the device was lost or WebGPU reported an error for earlier work. */
+  check(): void {
+    if (this.lostError) throw this.lostError;
+    if (this.gpuError) {
+      const e = this.gpuError;
+      this.gpuError = null;
+      throw e;
+    }
+  }
+
+  /** A storage buffer of at least `bytes` bytes from the pool. */
+  allocate(bytes: number): GPUBuffer {
+    this.check();
+    const max = this.gpu.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new RangeError(`allocate: ${bytes} bytes exceed this adapter's largest storage binding (${max} bytes); split the data into chunks`);
+    }
+    return this.pool.acquire(bytes);
+  }
+
+  release(buffer: GPUBuffer): void {
+    if (this.lostError) return;
+    this.batcher.release(buffer);
+  }
+
+  /** Encodes one kernel dispatch into the open batch. */
+  dispatch(spec: KernelSpec, params: ArrayBufferView | null, buffers: readonly GPUBuffer[], grid: readonly [number, number, number]): void {
+    this.check();
+    this.batcher.dispatch(this.pipelines.get(spec), params, buffers, grid);
+  }
+
+  /** Writes host data into a buffer no pending work uses (a fresh allocation). */
+  upload(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    this.check();
+    this.gpu.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Reads `bytes` bytes of a buffer back to the host (submits pending work first). */
+  async read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    this.check();
+    try {
+      const out = await this.batcher.read(buffer, offset, bytes);
+      this.check();
+      return out;
+    } catch (e) {
+      if (this.lostError) throw this.lostError;
+      throw e;
+    }
+  }
+
+  /** Submits pending work. */
+  flush(): void {
+    this.check();
+    this.batcher.flush();
+  }
+
+  /** Resolves when the GPU has finished all work submitted so far (for timing). */
+  async sync(): Promise<void> {
+    this.check();
+    await this.batcher.finish();
+    this.check();
+  }
+
+  stats(): DeviceStats {
+    return {
+      ...this.pool.stats,
+      ...this.batcher.stats,
+      pipelinesCompiled: this.pipelines.compiled,
+      liveTensors: this.liveTensors,
+    };
+  }
+
+  /** Releases the GPU device; tensors on it become unusable. */
+  destroy(): void {
+    if (current === this) current = null;
+    this.pool.trim();
+    this.gpu.destroy();
+    void this.entry;
+  }
+}
+
+let current: Device | null = null;
+
+/** The device factories use; set by initDevice(). */
+export function getDevice(): Device {
+  if (!current) throw new Error('no WebGPU device: call `await initDevice()` first');
+  if (current.lostError) throw current.lostError;
+  return current;
+}
+
+export function setDevice(device: Device): void {
+  current = device;
+}
+
+function backendOrder(requested: Backend): Backend[] {
+  const fromEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.WEBGPU_CL_BACKEND;
+  const wanted = requested === 'auto' && fromEnv ? (fromEnv as Backend) : requested;
+  if (wanted !== 'auto') return [wanted];
+  return [...AUTO_BACKEND_ORDER];
+}
+
+/** What `auto` tries, in order (measured in bench/: see BENCHMARKS.md). */
+export const AUTO_BACKEND_ORDER: readonly Backend[] = ['vulkan', 'opengles'];
+
+async function requestDevice(adapter: GPUAdapter, label: string): Promise<GPUDevice> {
+  const requiredLimits: Record<string, number> = {};
+  for (const name of LIMITS_TO_RAISE) {
+    const v = (adapter.limits as unknown as Record<string, number | undefined>)[name];
+    if (typeof v === 'number') requiredLimits[name] = v;
+  }
+  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  return adapter.requestDevice({ label, requiredLimits, requiredFeatures });
+}
+
+/**
+ * Finds a WebGPU adapter and opens a device on it with the adapter's full limits.
+ * Throws NoAdapterError with install advice when there is none.
+ */
+export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
+  const tried: string[] = [];
+  let hint = '';
+  for (const backend of backendOrder(options.backend ?? 'auto')) {
+    const entry = await platformGpu(backend);
+    hint = entry.installHint;
+    const adapter = await entry.gpu.requestAdapter({
+      featureLevel: entry.featureLevel,
+      powerPreference: options.powerPreference,
+    } as GPURequestAdapterOptions);
+    if (!adapter) { tried.push(backend); continue; }
+    const gpu = await requestDevice(adapter, `webgpu-cl (${backend})`);
+    const device = new Device(gpu, adapter.info, backend, entry, options);
+    if (options.makeCurrent ?? true) current = device;
+    return device;
+  }
+  throw new NoAdapterError(`initDevice: no WebGPU adapter (tried backend ${tried.join(', ')}). ${hint}`);
+}

@@ -1,0 +1,52 @@
+/**
+ * matmul(a, b, {transposeA, transposeB}): batched matrix product with transposed operands read in
+ * place (no copies). Shapes: a [..., M, K] (or [..., K, M]), b [..., K, N] (or [..., N, K]); batch
+ * dimensions must be equal, or one side has none (it is broadcast). 1-D operands are not promoted.
+ */
+import { matmulGrid, matmulKernel } from '../../kernels/matmul.wgsl.js';
+import { record } from '../autograd.js';
+import { formatShape, sizeOf } from '../shape.js';
+import { emptyTensor, type Tensor } from '../tensor.js';
+import { checkFloat, checkTensor } from './map.js';
+import { sumTo } from './reduce.js';
+
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  checkTensor('matmul', 'a', a);
+  checkTensor('matmul', 'b', b);
+  checkFloat('matmul', 'a', a);
+  checkFloat('matmul', 'b', b);
+  const tA = opts.transposeA ?? false;
+  const tB = opts.transposeB ?? false;
+  if (a.rank < 2 || b.rank < 2) {
+    throw new RangeError(`matmul: operands must have at least 2 dimensions, a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)}`);
+  }
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const [M, Ka] = tA ? [ac, ar] : [ar, ac];
+  const [Kb, N] = tB ? [bc, br] : [br, bc];
+  const desc = (t: Tensor, tr: boolean) => `${formatShape(t.shape)}${tr ? ' (transposed)' : ''}`;
+  if (Ka !== Kb) throw new RangeError(`matmul: inner dimensions differ: a is ${desc(a, tA)}, b is ${desc(b, tB)}`);
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
+  if (!sameBatch && sizeOf(batchA) !== 1 && sizeOf(batchB) !== 1) {
+    throw new RangeError(`matmul: batch dimensions differ: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)} (they must be equal, or one side unbatched)`);
+  }
+  const batchShape = sizeOf(batchA) >= sizeOf(batchB) && batchA.length >= batchB.length ? batchA : batchB;
+  const batch = sizeOf(batchShape);
+  const out = emptyTensor(a.device, [...batchShape, M, N]);
+  if (out.size > 0) {
+    const params = new Uint32Array([M, N, Ka, batch, sizeOf(batchA) === 1 ? 0 : M * Ka, sizeOf(batchB) === 1 ? 0 : Ka * N]);
+    a.device.dispatch(matmulKernel({ transposeA: tA, transposeB: tB }), params, [a.buffer, b.buffer, out.buffer], matmulGrid(M, N, batch));
+  }
+  // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G  (transposed back where op transposes).
+  return record(out, 'matmul', [a, b], (g) => [
+    sumTo(tA ? matmul(b, g, { transposeA: tB, transposeB: true }) : matmul(g, b, { transposeB: !tB }), a.shape),
+    sumTo(tB ? matmul(g, a, { transposeA: true, transposeB: tA }) : matmul(a, g, { transposeA: !tA }), b.shape),
+  ]);
+}

@@ -1,0 +1,2 @@
+/** webgpu-cl: continual learning on WebGPU. */
+export * from './engine/index.js';

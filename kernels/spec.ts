@@ -1,0 +1,38 @@
+/**
+ * A compute program as data. The engine compiles `code` once (the pipeline cache keys on the text),
+ * builds an explicit bind group layout from `bindings` (binding i of group 0 has kind bindings[i]),
+ * and dispatches it on a grid that the op computes from shapes.
+ *
+ * Convention: if a kernel takes parameters (shapes, scalars), binding 0 is the uniform `params`
+ * struct; storage buffers follow in the order the op passes them.
+ */
+export type BindingKind = 'uniform' | 'read' | 'readwrite';
+
+export interface KernelSpec {
+  /** Short name for statistics and error messages, e.g. `matmul[4x4,tb]`. */
+  readonly name: string;
+  /** Final WGSL text (variants already resolved with wgsl-preprocessor). */
+  readonly code: string;
+  readonly bindings: readonly BindingKind[];
+  /** Entry point; `main` unless stated. */
+  readonly entryPoint?: string;
+}
+
+/** Largest workgroup count WebGPU guarantees per grid dimension. */
+export const MAX_WORKGROUPS_PER_DIM = 65535;
+
+/**
+ * Grid for `n` independent items, `perWorkgroup` items per workgroup. Grids wider than 65,535
+ * workgroups fold into y; kernels recover the linear index with `flatIndex` (below).
+ */
+export function grid1d(n: number, perWorkgroup: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(n / perWorkgroup));
+  if (groups <= MAX_WORKGROUPS_PER_DIM) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_WORKGROUPS_PER_DIM);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+/** WGSL: linear workgroup index of a grid made by `grid1d` (needs `wid` and `nwg` builtins). */
+export const FLAT_WORKGROUP = /* wgsl */ `
+fn flatWorkgroup(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y * nwg.x; }
+`;

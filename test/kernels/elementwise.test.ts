@@ -1,0 +1,93 @@
+/**
+ * Elementwise map kernel against the float64 reference. Tolerances: one float32 rounding of the
+ * result for + − × ÷ and comparisons (|rel| ≤ 2⁻²³, we allow 2·ε₃₂ for the rounding of inputs to
+ * float32 as well); WGSL allows exp/log/pow/tanh errors of a few ULP plus 2⁻²¹ absolute near 0
+ * (WGSL spec, "Floating Point Accuracy"), hence 1e-5 relative and 1e-6 absolute there.
+ */
+import { describe, expect, it } from 'vitest';
+import * as wc from '../../index.js';
+import { mapReference } from '../../kernels/elementwise.reference.js';
+import { useDevice } from '../helpers/device.js';
+import { EPS32, awayFromZero, expectClose, randomArray, toF32 } from '../helpers/numeric.js';
+
+const f32 = (x: number) => Math.fround(x);
+
+describe('elementwise kernels vs float64 reference', () => {
+  useDevice();
+  const shapes: [number[], number[]][] = [
+    [[1], [1]], [[3], [3]], [[17, 3], [17, 3]], [[129], [1]], [[4, 1, 3], [5, 1]], [[2, 3, 1, 5], [3, 17, 1]], [[17], []],
+  ];
+
+  const binaries: [string, (a: wc.Tensor, b: wc.Tensor) => wc.Tensor, (a: number, b: number) => number, number][] = [
+    ['add', wc.add, (a, b) => a + b, 2 * EPS32],
+    ['sub', wc.sub, (a, b) => a - b, 2 * EPS32],
+    ['mul', wc.mul, (a, b) => a * b, 2 * EPS32],
+    ['div', wc.div, (a, b) => a / b, 4 * EPS32],
+    ['maximum', wc.maximum, Math.max, 0],
+    ['minimum', wc.minimum, Math.min, 0],
+  ];
+  for (const [name, op, ref, rtol] of binaries) {
+    it(`${name} broadcasts like NumPy`, async () => {
+      for (const [sa, sb] of shapes) {
+        const a = toF32(randomArray(sa.reduce((x, y) => x * y, 1), 1));
+        const b = toF32(awayFromZero(sb.reduce((x, y) => x * y, 1), 2));
+        const want = mapReference(ref, [{ data: a, shape: sa }, { data: b, shape: sb }]);
+        const y = op(wc.tensor(a, sa), wc.tensor(b, sb));
+        expect(y.shape).toEqual(want.shape);
+        expectClose(await y.toArray(), want.data, { rtol, atol: 1e-30 }, `${name} ${JSON.stringify(sa)}×${JSON.stringify(sb)}`);
+      }
+    });
+  }
+
+  const unaries: [string, (x: wc.Tensor) => wc.Tensor, (x: number) => number, Float64Array][] = [
+    ['neg', wc.neg, (x) => -x, randomArray(129, 3)],
+    ['exp', wc.exp, Math.exp, randomArray(129, 3, -10, 10)],
+    ['log', wc.log, Math.log, randomArray(129, 3, 1e-3, 100)],
+    ['sqrt', wc.sqrt, Math.sqrt, randomArray(129, 3, 0, 100)],
+    ['abs', wc.abs, Math.abs, randomArray(129, 3)],
+    ['relu', wc.relu, (x) => Math.max(x, 0), randomArray(129, 3)],
+    ['sigmoid', wc.sigmoid, (x) => 1 / (1 + Math.exp(-x)), randomArray(129, 3, -30, 30)],
+    ['tanh', wc.tanh, Math.tanh, randomArray(129, 3, -30, 30)],
+    ['square', wc.square, (x) => x * x, randomArray(129, 3)],
+  ];
+  for (const [name, op, ref, data] of unaries) {
+    it(`${name} matches the reference`, async () => {
+      const x = toF32(data);
+      const want = mapReference(ref, [{ data: x, shape: [x.length] }]);
+      expectClose(await op(wc.tensor(x, [x.length])).toArray(), want.data, { rtol: 1e-5, atol: 1e-6 }, name);
+    });
+  }
+
+  it('leakyRelu, clamp and pow with scalars', async () => {
+    const x = toF32(randomArray(33, 5, -3, 3));
+    const t = wc.tensor(x, [33]);
+    expectClose(await wc.leakyRelu(t, 0.1).toArray(), Array.from(x, (v) => f32(v > 0 ? v : 0.1 * v)), { rtol: EPS32 }, 'leakyRelu');
+    expectClose(await wc.clamp(t, -1, 0.5).toArray(), Array.from(x, (v) => Math.min(Math.max(v, -1), 0.5)), {}, 'clamp');
+    expectClose(await wc.pow(t, 3).toArray(), Array.from(x, (v) => v ** 3), { rtol: 1e-5, atol: 1e-6 }, 'pow(x, 3) for negative x');
+    expectClose(await wc.pow(t, 2).toArray(), Array.from(x, (v) => v ** 2), { rtol: 1e-5, atol: 1e-6 }, 'pow(x, 2)');
+    const half = await wc.pow(t, 0.5).toArray();
+    x.forEach((v, i) => (v < 0 ? expect(half[i]).toBeNaN() : expect(Math.abs(half[i]! - Math.sqrt(v))).toBeLessThan(1e-5 * Math.sqrt(v) + 1e-6)));
+  });
+
+  it('comparisons and where', async () => {
+    const a = wc.tensor([1, 2, 3, 4], [4]);
+    const b = wc.tensor([4, 2, 1, 5], [4]);
+    expect(Array.from(await wc.lt(a, b).toArray())).toEqual([1, 0, 0, 1]);
+    expect(Array.from(await wc.eq(a, b).toArray())).toEqual([0, 1, 0, 0]);
+    expect(Array.from(await wc.ge(a, 3).toArray())).toEqual([0, 0, 1, 1]);
+    expect(Array.from(await wc.where(wc.gt(a, 2), a, b).toArray())).toEqual([4, 2, 3, 4]);
+    expect(Array.from(await wc.where(wc.gt(a, 2), 0, b).toArray())).toEqual([4, 2, 0, 0]);
+    expect(Array.from(await wc.where(wc.gt(a, 2), a, -1).toArray())).toEqual([-1, -1, 3, 4]);
+  });
+
+  it('a large 1-D map folds its grid into y', async () => {
+    const n = 65536 * 256 + 3; // more than 65,535 workgroups of 256
+    const x = wc.full([n], 2);
+    const y = wc.add(x, 1);
+    const v = await y.toArray();
+    expect(v[0]).toBe(3);
+    expect(v[n - 1]).toBe(3);
+    expect(v.length).toBe(n);
+    x.dispose(); y.dispose();
+  });
+});
