@@ -174,6 +174,10 @@ export function setDevice(device: Device): void {
 }
 
 function backendOrder(requested: Backend): Backend[] {
+  // In a page there is one WebGPU (navigator.gpu); `opengles` there asks for a compatibility adapter.
+  if ((globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu !== undefined) {
+    return [requested === 'opengles' ? 'opengles' : 'browser'];
+  }
   const fromEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.WEBGPU_CL_BACKEND;
   const wanted = requested === 'auto' && fromEnv ? (fromEnv as Backend) : requested;
   if (wanted !== 'auto') return [wanted];

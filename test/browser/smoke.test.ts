@@ -1,0 +1,101 @@
+/**
+ * The browser build in a real browser: builds dist/browser/index.js, serves it on 127.0.0.1, opens
+ * it in Debian's Chromium (WebGPU on SwiftShader when there is no GPU), runs a matmul and a backward
+ * pass in the page and checks the numbers against float64 references computed here.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { matmulReference } from '../../kernels/matmul.reference.js';
+import { randomArray } from '../helpers/numeric.js';
+import { launchChromium, type Chromium } from './chromium.js';
+import { serveStatic, type StaticServer } from './static-server.js';
+
+const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const U = 2 ** -24; // unit roundoff of float32
+/** Higham's γ_n = n·u / (1 − n·u): bounds the relative error of any n-term float32 dot product. */
+const gamma = (n: number) => (n * U) / (1 - n * U);
+
+interface PageResult {
+  adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean | null };
+  backend: string;
+  maxStorageBufferBindingSize: number;
+  y: number[];
+  loss: number;
+  grad: number[];
+}
+
+describe('browser build in Chromium', () => {
+  let server: StaticServer | undefined;
+  let browser: Chromium | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    // Always rebuild (esbuild takes well under a second), so the page never runs a stale bundle.
+    execFileSync(process.execPath, [file('../../scripts/build-browser.mjs')], { stdio: 'pipe' });
+    server = await serveStatic({
+      '/': file('./index.html'),
+      '/page.js': file('./page.js'),
+      '/index.js': file('../../dist/browser/index.js'),
+      '/index.js.map': file('../../dist/browser/index.js.map'),
+    });
+    browser = await launchChromium();
+    page = browser.context.pages()[0] ?? await browser.context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`${m.text()} (${m.location().url})`); });
+    await page.goto(`${server.origin}/`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the page has WebGPU', async () => {
+    expect(await page.evaluate('typeof navigator.gpu'), 'navigator.gpu in the page').toBe('object');
+  });
+
+  it('runs a matmul and a backward pass that match float64 references', async () => {
+    const M = 17, K = 33, N = 9;
+    // Inputs rounded to float32 here, so the references see exactly the values the GPU sees.
+    const x = Array.from(randomArray(M * K, 11), Math.fround);
+    const w = Array.from(randomArray(K * N, 12), Math.fround);
+    const r = await page.evaluate(`import('/page.js').then((m) => m.run(${JSON.stringify({ M, K, N, x, w })}))`)
+      .catch((e: Error) => { throw new Error(`${e.message}\npage errors: ${pageErrors.join('\n') || 'none'}`); }) as PageResult;
+    console.log(`browser adapter: ${JSON.stringify(r.adapter)}, engine backend '${r.backend}', ` +
+      `maxStorageBufferBindingSize ${r.maxStorageBufferBindingSize}`);
+    expect(r.adapter.vendor + r.adapter.architecture + r.adapter.description, 'adapter info').not.toBe('');
+    expect(r.backend, 'Device.backend in a page').toBe('browser');
+
+    // y = x·w. Any summation order of K float32 products gives |ŷ − y| ≤ γ_K·(|x|·|w|) elementwise.
+    const y = matmulReference(x, w, M, N, K);
+    const absBound = matmulReference(x.map(Math.abs), w.map(Math.abs), M, N, K).map((v) => gamma(K) * v);
+    expect(r.y).toHaveLength(M * N);
+    for (let i = 0; i < M * N; i++) {
+      expect(Math.abs(r.y[i]! - y[i]!), `y[${i}] = ${r.y[i]}, expected ${y[i]} ± ${absBound[i]}`).toBeLessThanOrEqual(absBound[i]!);
+    }
+
+    // L = Σ relu(y). relu is 1-Lipschitz, so the matmul error carries over at most Σ γ_K(|x||w|);
+    // summing M·N non-negative terms in any order adds at most γ_{MN}·L.
+    const relu = y.map((v) => Math.max(v, 0));
+    const loss = relu.reduce((a, b) => a + b, 0);
+    const lossBound = absBound.reduce((a, b) => a + b, 0) + gamma(M * N) * loss;
+    expect(Math.abs(r.loss - loss), `loss ${r.loss}, expected ${loss} ± ${lossBound}`).toBeLessThanOrEqual(lossBound);
+
+    // dL/dw = xᵀ·[y > 0]. Precondition: every |y| exceeds its error bound, so the GPU's mask equals
+    // the float64 one, and the mask has both values (else relu would not be exercised).
+    const mask = y.map((v) => (v > 0 ? 1 : 0));
+    for (let i = 0; i < M * N; i++) expect(Math.abs(y[i]!), `|y[${i}]| vs its error bound`).toBeGreaterThan(absBound[i]!);
+    expect(new Set(mask).size, 'relu mask has zeros and ones').toBe(2);
+    // Each gradient entry sums M exact terms x_ik·mask_ij: error ≤ γ_M·Σ_i |x_ik|.
+    const grad = matmulReference(x, mask, K, N, M, true);
+    const gradBound = matmulReference(x.map(Math.abs), mask, K, N, M, true).map((v) => gamma(M) * v);
+    expect(r.grad).toHaveLength(K * N);
+    for (let i = 0; i < K * N; i++) {
+      expect(Math.abs(r.grad[i]! - grad[i]!), `grad[${i}] = ${r.grad[i]}, expected ${grad[i]} ± ${gradBound[i]}`).toBeLessThanOrEqual(gradBound[i]!);
+    }
+    expect(pageErrors, 'errors in the page').toEqual([]);
+  });
+});
