@@ -158,11 +158,17 @@ export const sqrt = (x: Tensor): Tensor => unary('sqrt', 'sqrt(x0)', x, (g, _x, 
 /** d |x| = sign(x) */
 export const abs = (x: Tensor): Tensor => unary('abs', 'abs(x0)', x, (g, x) => mul(g, sign(x)));
 export const sign = (x: Tensor): Tensor => unary('sign', 'sign(x0)', x, (g) => mul(g, 0));
+/**
+ * Gradient of a piecewise-linear activation in one dispatch: g where x > 0, slope·g elsewhere.
+ * (Backward runs without recording, so a raw map is enough here.)
+ */
+const piecewiseGrad = (g: Tensor, x: Tensor, slope: number): Tensor =>
+  runMap('activationGrad', 'select(p.alpha * x1, x1, x0 > 0.0)', [x, g], { alpha: slope });
 /** d relu(x) = [x > 0] */
-export const relu = (x: Tensor): Tensor => unary('relu', 'max(x0, 0.0)', x, (g, x) => mul(g, gt(x, 0)));
+export const relu = (x: Tensor): Tensor => unary('relu', 'max(x0, 0.0)', x, (g, x) => piecewiseGrad(g, x, 0));
 /** leakyRelu(x) = x for x > 0, slope·x otherwise */
 export const leakyRelu = (x: Tensor, slope = 0.01): Tensor =>
-  unary('leakyRelu', 'select(p.alpha * x0, x0, x0 > 0.0)', x, (g, x) => mul(g, where(gt(x, 0), 1, slope)), slope);
+  unary('leakyRelu', 'select(p.alpha * x0, x0, x0 > 0.0)', x, (g, x) => piecewiseGrad(g, x, slope), slope);
 /** d σ(x) = σ(x)(1 − σ(x)) */
 export const sigmoid = (x: Tensor): Tensor =>
   unary('sigmoid', 'sigmoidf(x0)', x, (g, _x, y) => mul(g, mul(y, sub(1, y))));
