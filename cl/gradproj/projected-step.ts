@@ -1,0 +1,116 @@
+/**
+ * The optimiser state and step of one gradient-projection weight (orthocl semantics, REFERENCE.md §1):
+ * θ₀ (snapshot at the task start), the running displacement D (post-projection) or the previous step
+ * (classic), Adam/RMSprop moments, and the per-task step counter t. A step is 1 dispatch without a
+ * projector and 3 with one (adjust, D·P, apply; 4 with twoProj), all on the GPU.
+ *
+ * Deliberate differences from the Python original: the step counter restarts at takeSnapshot() (the
+ * original never resets it, so Adam's first step of a later task is ~3× too large), and the Adam and
+ * RMSprop steps work (the original crashes on a missing argument).
+ */
+import {
+  adjustBuffers, adjustKernel, applyBuffers, applyKernel, GRADPROJ_WORKGROUP, type StepRule,
+} from '../../kernels/gradproj-step.wgsl.js';
+import { grid1d } from '../../kernels/spec.js';
+import { clone, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
+
+export type { StepRule } from '../../kernels/gradproj-step.wgsl.js';
+
+export interface StepOptions {
+  lr: number;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+export interface ProjectedStepConfig {
+  /** Post-projection (default): θ = θ₀ − lr·D·P with D the running sum of adjusted gradients. */
+  post: boolean;
+  /** Also project the raw gradient before the Adam/RMSprop statistics. */
+  twoProj: boolean;
+}
+
+const STATE_NAMES = ['theta0', 'acc', 'prev', 'm1', 'm2'] as const;
+type StateName = (typeof STATE_NAMES)[number];
+
+export class ProjectedStep {
+  /** Steps taken since the last snapshot. */
+  t = 0;
+  private state = new Map<StateName, Tensor>();
+
+  /** Stores θ₀ = θ and zeroes D, the previous step, the moments and t (start of a task). */
+  snapshot(theta: Tensor): void {
+    this.dispose();
+    this.t = 0;
+    noGrad(() => {
+      this.state.set('theta0', keep(clone(theta)));
+      for (const name of STATE_NAMES.slice(1)) this.state.set(name, keep(zerosLike(theta)));
+    });
+  }
+
+  get theta0(): Tensor | null {
+    return this.state.get('theta0') ?? null;
+  }
+
+  private get(name: StateName, theta: Tensor): Tensor {
+    if (!this.state.size) this.snapshot(theta);
+    return this.state.get(name)!;
+  }
+
+  /**
+   * One step on θ (as [out, d]) from its gradient g, projected by P [d, d] when given.
+   * rule: sgd | adam | rms; for rms, beta2 is RMSprop's β (default 0.99).
+   */
+  step(theta: Tensor, grad: Tensor, P: Tensor | null, rule: StepRule, config: ProjectedStepConfig, opts: StepOptions): void {
+    if (!(opts.lr > 0)) throw new RangeError(`${rule}Step: lr must be a positive number, got ${opts.lr}`);
+    const momentum = opts.momentum ?? 0;
+    if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`sgdStep: momentum must be in [0, 1), got ${momentum}`);
+    const beta1 = opts.beta1 ?? 0.9;
+    const beta2 = opts.beta2 ?? (rule === 'rms' ? 0.99 : 0.999);
+    const eps = opts.eps ?? 1e-8;
+    this.t += 1;
+    const device = theta.device;
+    const n = theta.size;
+    const d = P ? P.shape[0]! : n;
+    const params = new ArrayBuffer(36);
+    const u = new Uint32Array(params);
+    const f = new Float32Array(params);
+    u[0] = n; u[1] = this.t;
+    f[2] = opts.lr; f[3] = beta1; f[4] = beta2; f[5] = eps; f[6] = momentum;
+    f[7] = 1 / (1 - beta1 ** this.t); f[8] = 1 / (1 - beta2 ** this.t);
+    const grid = grid1d(n, GRADPROJ_WORKGROUP);
+    const project = P !== null;
+    tidy(() => {
+      const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
+      const bufferOf = (name: string): GPUBuffer =>
+        name === 'g' ? g2.buffer : name === 'theta' ? theta.buffer : this.get(name as StateName, theta).buffer;
+      const variant = { rule, post: config.post, project };
+      device.dispatch(adjustKernel(variant), u, adjustBuffers(variant).map(([name]) => bufferOf(name)), grid);
+      if (!project) return;
+      const x = matmul(reshape(this.get('acc', theta), [-1, d]), P);
+      const apply = applyBuffers(config.post).map(([name]) => (name === 'x' ? x.buffer : bufferOf(name)));
+      device.dispatch(applyKernel(config.post), u, apply, grid);
+    });
+  }
+
+  /** Tensors to checkpoint, by name (θ₀, D, previous step, moments). */
+  tensors(): Record<string, Tensor> {
+    return Object.fromEntries(this.state);
+  }
+
+  load(tensors: Record<string, Tensor>, t: number): void {
+    this.dispose();
+    for (const name of STATE_NAMES) {
+      const tensor = tensors[name];
+      if (!tensor) throw new Error(`ProjectedStep.load: missing state tensor '${name}'`);
+      this.state.set(name, tensor);
+    }
+    this.t = t;
+  }
+
+  dispose(): void {
+    for (const t of this.state.values()) t.dispose();
+    this.state.clear();
+  }
+}

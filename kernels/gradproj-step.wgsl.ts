@@ -1,0 +1,96 @@
+/**
+ * The optimiser step of a gradient-projection layer (orthocl semantics, REFERENCE.md §1), elementwise
+ * over the weight θ viewed as G [out, d]. Two kernels around one matmul by the projector P:
+ *
+ *   adjust:  a = rule(g)                 sgd: a = g
+ *                                        adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², a = (m·c₁)/(√(v·c₂) + ε)
+ *                                        rms: v ← g² on step 1, else βv + (1−β)g²,    a = g/(√v + ε)
+ *            post-projection:  D ← D + a;   without projector: θ = θ₀ − lr·D
+ *            classic:          without projector: s = −lr·a + μ·s_prev, θ ← θ + s;  with one: A ← a
+ *   (matmul: X = D·P or A·P)
+ *   apply:   post-projection:  θ = θ₀ − lr·X
+ *            classic:          s = −lr·X + μ·s_prev, θ ← θ + s
+ *
+ * One invocation per element, 256 per workgroup; bindings depend on the variant (named below), so
+ * each variant binds only the state it uses. c₁ = 1/(1−β₁ᵗ), c₂ = 1/(1−β₂ᵗ) come from the host.
+ */
+import { FLAT_WORKGROUP, type BindingKind, type KernelSpec } from './spec.js';
+
+export type StepRule = 'sgd' | 'adam' | 'rms';
+export const GRADPROJ_WORKGROUP = 256;
+
+export interface AdjustVariant {
+  rule: StepRule;
+  post: boolean;
+  /** A projector exists (not the first task, not disabled). */
+  project: boolean;
+}
+
+/** Uniform layout shared by both kernels (f32 unless noted). */
+const PARAMS = /* wgsl */ `
+struct Params { n: u32, t: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, momentum: f32, c1: f32, c2: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+`;
+
+function declare(buffers: readonly [string, 'read' | 'readwrite'][]): { decl: string; bindings: BindingKind[] } {
+  const decl = buffers
+    .map(([name, kind], i) => `@group(0) @binding(${i + 1}) var<storage, ${kind === 'read' ? 'read' : 'read_write'}> ${name}: array<f32>;`)
+    .join('\n');
+  return { decl, bindings: ['uniform', ...buffers.map(([, k]) => k)] };
+}
+
+function kernel(name: string, buffers: readonly [string, 'read' | 'readwrite'][], body: string): KernelSpec {
+  const { decl, bindings } = declare(buffers);
+  const code = `${PARAMS}${decl}
+${FLAT_WORKGROUP}
+@compute @workgroup_size(${GRADPROJ_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = flatWorkgroup(wid, nwg) * ${GRADPROJ_WORKGROUP}u + lid;
+  if (i >= p.n) { return; }
+${body}
+}
+`;
+  return { name, code, bindings };
+}
+
+/** Names of the buffers an adjust variant binds, in binding order. */
+export function adjustBuffers(v: AdjustVariant): [string, 'read' | 'readwrite'][] {
+  const list: [string, 'read' | 'readwrite'][] = [['g', 'read']];
+  if (v.rule === 'adam') list.push(['m1', 'readwrite']);
+  if (v.rule !== 'sgd') list.push(['m2', 'readwrite']);
+  if (v.post || v.project) list.push(['acc', 'readwrite']);
+  if (!v.project) list.push(['theta', 'readwrite'], [v.post ? 'theta0' : 'prev', v.post ? 'read' : 'readwrite']);
+  return list;
+}
+
+export function adjustKernel(v: AdjustVariant): KernelSpec {
+  const rule = {
+    sgd: '  let a = g[i];',
+    adam: `  let gi = g[i];
+  let m = p.beta1 * m1[i] + (1.0 - p.beta1) * gi;
+  let v = p.beta2 * m2[i] + (1.0 - p.beta2) * gi * gi;
+  m1[i] = m;
+  m2[i] = v;
+  let a = (m * p.c1) / (sqrt(v * p.c2) + p.eps);`,
+    rms: `  let gi = g[i];
+  let v = select(p.beta2 * m2[i] + (1.0 - p.beta2) * gi * gi, gi * gi, p.t == 1u);
+  m2[i] = v;
+  let a = gi / (sqrt(v) + p.eps);`,
+  }[v.rule];
+  let tail: string;
+  if (v.post) tail = v.project ? '  acc[i] = acc[i] + a;' : '  let d = acc[i] + a;\n  acc[i] = d;\n  theta[i] = theta0[i] - p.lr * d;';
+  else tail = v.project ? '  acc[i] = a;' : '  let s = -p.lr * a + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
+  return kernel(`gradprojAdjust[${v.rule},${v.post ? 'post' : 'classic'}${v.project ? ',proj' : ''}]`, adjustBuffers(v), `${rule}\n${tail}`);
+}
+
+export function applyBuffers(post: boolean): [string, 'read' | 'readwrite'][] {
+  return post ? [['x', 'read'], ['theta', 'readwrite'], ['theta0', 'read']] : [['x', 'read'], ['theta', 'readwrite'], ['prev', 'readwrite']];
+}
+
+export function applyKernel(post: boolean): KernelSpec {
+  const body = post
+    ? '  theta[i] = theta0[i] - p.lr * x[i];'
+    : '  let s = -p.lr * x[i] + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
+  return kernel(`gradprojApply[${post ? 'post' : 'classic'}]`, applyBuffers(post), body);
+}

@@ -1,0 +1,89 @@
+/**
+ * The projected optimiser step against its float64 reference over several steps, for every rule,
+ * post-projection and classic, with and without a projector, with twoProj. Tolerance: each step adds
+ * O(d·ε₃₂) relative rounding (the D·P product), Adam's division by √v + ε amplifies it where v is
+ * tiny, so 1e-4 relative to the largest |θ| change over 4 steps is ample yet catches any wrong term.
+ */
+import { describe, expect, it } from 'vitest';
+import * as wc from '../../index.js';
+import { ProjectedStep, type StepRule } from '../../cl/gradproj/projected-step.js';
+import { gradProjStepReference, type StepStateRef } from '../../kernels/gradproj-step.reference.js';
+import { useDevice } from '../helpers/device.js';
+import { expectClose, randomArray } from '../helpers/numeric.js';
+
+function projector(d: number, seed: number): Float64Array {
+  // P = I − uuᵀ/‖u‖² for a random u, rounded to float32 as the GPU sees it.
+  const u = randomArray(d, seed);
+  const nn = u.reduce((s, x) => s + x * x, 0);
+  return Float64Array.from({ length: d * d }, (_, k) => Math.fround((Math.floor(k / d) === k % d ? 1 : 0) - (u[Math.floor(k / d)]! * u[k % d]!) / nn));
+}
+
+describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
+  useDevice();
+  const out = 3, d = 5;
+  const cases: [StepRule, boolean, boolean, boolean][] = [];
+  for (const rule of ['sgd', 'adam', 'rms'] as StepRule[]) {
+    for (const post of [true, false]) for (const withP of [false, true]) cases.push([rule, post, withP, false]);
+  }
+  cases.push(['adam', true, true, true], ['rms', false, true, true]);
+
+  for (const [rule, post, withP, twoProj] of cases) {
+    it(`${rule} ${post ? 'post' : 'classic'}${withP ? ' projected' : ''}${twoProj ? ' twoProj' : ''}`, async () => {
+      const theta0 = Float64Array.from(randomArray(out * d, 1), Math.fround);
+      const theta = wc.tensor(theta0, [out, d]);
+      const P = withP ? projector(d, 2) : null;
+      const Pt = P ? wc.tensor(P, [d, d]) : null;
+      const opts = { lr: 0.05, momentum: 0.5, beta1: 0.9, beta2: 0.99, eps: 1e-8 };
+      const ref: StepStateRef = {
+        theta: Float64Array.from(theta0), theta0: Float64Array.from(theta0), acc: new Float64Array(out * d),
+        prev: new Float64Array(out * d), m1: new Float64Array(out * d), m2: new Float64Array(out * d), t: 0,
+      };
+      const stepper = new ProjectedStep();
+      stepper.snapshot(theta);
+      for (let s = 0; s < 4; s++) {
+        const g = Float64Array.from(randomArray(out * d, 10 + s), Math.fround);
+        const gt = wc.tensor(g, [out, d]);
+        stepper.step(theta, gt, Pt, rule, { post, twoProj }, opts);
+        gt.dispose();
+        gradProjStepReference(ref, g, P, out, d, { rule, post, twoProj, ...opts });
+      }
+      const got = await theta.toArray();
+      const scale = Math.max(...ref.theta.map((v, i) => Math.abs(v - theta0[i]!)));
+      expectClose(got, ref.theta, { atol: 1e-4 * scale + 1e-7 }, 'θ after 4 steps');
+      expect(stepper.t).toBe(4);
+      if (P) {
+        // The displacement θ − θ₀ lies in P's range: (θ − θ₀)·uuᵀ = 0 → (θ − θ₀)(I − P) ≈ 0.
+        const delta = Array.from(got, (v, i) => v - theta0[i]!);
+        for (let r = 0; r < out; r++) for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += delta[r * d + k]! * ((k === j ? 1 : 0) - P[k * d + j]!);
+          expect(Math.abs(s)).toBeLessThan(1e-5 * scale + 1e-7);
+        }
+      }
+      stepper.dispose(); theta.dispose(); Pt?.dispose();
+    });
+  }
+
+  it("Adam's first step after a new snapshot equals a fresh Adam's first step", async () => {
+    const theta = wc.tensor(randomArray(out * d, 3), [out, d]);
+    const g = wc.tensor(randomArray(out * d, 4), [out, d]);
+    const stepper = new ProjectedStep();
+    stepper.snapshot(theta);
+    for (let s = 0; s < 5; s++) stepper.step(theta, g, null, 'adam', { post: true, twoProj: false }, { lr: 0.01 });
+    const before = await theta.toArray();
+    stepper.snapshot(theta);
+    stepper.step(theta, g, null, 'adam', { post: true, twoProj: false }, { lr: 0.01 });
+    const after = await theta.toArray();
+    // A fresh Adam's first step is lr·ĝ/(|ĝ| + ε) = lr·sign(g) (bias corrections cancel).
+    const gv = await g.toArray();
+    expectClose(Array.from(after, (v, i) => v - before[i]!), Array.from(gv, (x) => -0.01 * Math.sign(x)), { atol: 1e-6 }, 'first step');
+    stepper.dispose();
+  });
+
+  it('rejects a bad learning rate or momentum by name', () => {
+    const theta = wc.tensor([1, 2], [1, 2]);
+    const stepper = new ProjectedStep();
+    expect(() => stepper.step(theta, theta, null, 'sgd', { post: true, twoProj: false }, { lr: -1 })).toThrow(/sgdStep: lr must be a positive number, got -1/);
+    expect(() => stepper.step(theta, theta, null, 'sgd', { post: true, twoProj: false }, { lr: 0.1, momentum: 1.5 })).toThrow(/momentum must be in \[0, 1\), got 1.5/);
+  });
+});
