@@ -64,7 +64,7 @@ export class Device {
     this.pipelines = new PipelineCache(gpu);
     this.batcher = new CommandBatcher(gpu, this.pool, options.dispatchesPerSubmit ?? 128);
     gpu.lost.then((info) => {
-      this.lostError = new DeviceLostError(info.reason ?? 'unknown', info.message);
+      this.lostError ??= new DeviceLostError(info.reason ?? 'unknown', info.message);
     });
     gpu.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
       this.gpuError ??= new GPUError(`WebGPU error: ${ev.error.message}`);
@@ -153,6 +153,8 @@ export class Device {
 
   /** Releases the GPU device; tensors on it become unusable. */
   destroy(): void {
+    // Later calls throw at once (gpu.lost settles only after an event-loop turn).
+    this.lostError ??= new DeviceLostError('destroyed', 'destroy() was called on this device');
     if (current === this) current = null;
     this.pool.trim();
     this.gpu.destroy();
@@ -203,10 +205,10 @@ async function requestDevice(adapter: GPUAdapter, label: string): Promise<GPUDev
  */
 export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
   const tried: string[] = [];
-  let hint = '';
+  const hints = new Set<string>();
   for (const backend of backendOrder(options.backend ?? 'auto')) {
     const entry = await platformGpu(backend);
-    hint = entry.installHint;
+    hints.add(entry.installHint);
     const adapter = await entry.gpu.requestAdapter({
       featureLevel: entry.featureLevel,
       powerPreference: options.powerPreference,
@@ -217,5 +219,5 @@ export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
     if (options.makeCurrent ?? true) current = device;
     return device;
   }
-  throw new NoAdapterError(`initDevice: no WebGPU adapter (tried backend ${tried.join(', ')}). ${hint}`);
+  throw new NoAdapterError(`initDevice: no WebGPU adapter (tried backend ${tried.join(', ')}). ${[...hints].join(' ')}`);
 }

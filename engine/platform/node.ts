@@ -33,8 +33,26 @@ export async function nodeGpu(backend: string | undefined): Promise<GpuEntry> {
   return {
     gpu,
     featureLevel: backend === 'opengles' ? 'compatibility' : 'core',
-    installHint:
-      'No WebGPU adapter found. On a machine without a GPU install Mesa lavapipe (software Vulkan) from ' +
-      'bookworm-backports: sudo bash scripts/install-software-vulkan.sh (see README).',
+    installHint: installHint(backend),
   };
+}
+
+const LAVAPIPE =
+  'On a Linux machine without a GPU install Mesa lavapipe (software Vulkan; Debian bookworm\'s Mesa 22.3 is too old, ' +
+  'take Mesa 25 from bookworm-backports): sudo bash scripts/install-software-vulkan.sh (in this package; see README).';
+
+/** Dawn backends that exist on one OS only: backend → [process.platform, its name]. */
+const ONE_OS: Record<string, [string, string]> = { d3d12: ['win32', 'Windows'], metal: ['darwin', 'macOS'] };
+
+/** What to tell the user when Dawn finds no adapter for `backend` on this OS. */
+function installHint(backend: string | undefined): string {
+  const os = ONE_OS[backend ?? ''];
+  if (os && process.platform !== os[0]) {
+    return `Dawn's ${backend} backend exists only on ${os[1]} (this is ${process.platform}); use backend 'auto', 'vulkan' or 'opengles'.`;
+  }
+  if (backend === 'opengles') {
+    return 'The OpenGL ES backend needs EGL and GLES drivers (Debian: libegl1 libgles2 libegl-mesa0, installed by ' +
+      'sudo bash scripts/install-software-vulkan.sh); without a display EGL_PLATFORM must be unset or surfaceless.';
+  }
+  return `Install your GPU's Vulkan driver. ${LAVAPIPE}`;
 }

@@ -8,14 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { matmulReference } from '../../kernels/matmul.reference.js';
+import { expectWithin, gamma, matmulBound } from '../helpers/error-bounds.js';
 import { randomArray } from '../helpers/numeric.js';
 import { launchChromium, type Chromium } from './chromium.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
 const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const U = 2 ** -24; // unit roundoff of float32
-/** Higham's γ_n = n·u / (1 − n·u): bounds the relative error of any n-term float32 dot product. */
-const gamma = (n: number) => (n * U) / (1 - n * U);
 
 interface PageResult {
   adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean | null };
@@ -71,17 +69,14 @@ describe('browser build in Chromium', () => {
 
     // y = x·w. Any summation order of K float32 products gives |ŷ − y| ≤ γ_K·(|x|·|w|) elementwise.
     const y = matmulReference(x, w, M, N, K);
-    const absBound = matmulReference(x.map(Math.abs), w.map(Math.abs), M, N, K).map((v) => gamma(K) * v);
-    expect(r.y).toHaveLength(M * N);
-    for (let i = 0; i < M * N; i++) {
-      expect(Math.abs(r.y[i]! - y[i]!), `y[${i}] = ${r.y[i]}, expected ${y[i]} ± ${absBound[i]}`).toBeLessThanOrEqual(absBound[i]!);
-    }
+    const absBound = matmulBound(x, w, M, N, K);
+    expectWithin(r.y, y, absBound, 'y');
 
-    // L = Σ relu(y). relu is 1-Lipschitz, so the matmul error carries over at most Σ γ_K(|x||w|);
-    // summing M·N non-negative terms in any order adds at most γ_{MN}·L.
-    const relu = y.map((v) => Math.max(v, 0));
-    const loss = relu.reduce((a, b) => a + b, 0);
-    const lossBound = absBound.reduce((a, b) => a + b, 0) + gamma(M * N) * loss;
+    // L = Σ relu(y). relu is 1-Lipschitz, so the matmul error carries over at most E = Σ γ_K(|x||w|);
+    // summing the M·N non-negative relu(ŷ) (total ≤ L + E) in any order adds at most γ_{MN}·(L + E).
+    const loss = y.reduce((acc, v) => acc + Math.max(v, 0), 0);
+    const carried = absBound.reduce((a, b) => a + b, 0);
+    const lossBound = carried + gamma(M * N) * (loss + carried);
     expect(Math.abs(r.loss - loss), `loss ${r.loss}, expected ${loss} ± ${lossBound}`).toBeLessThanOrEqual(lossBound);
 
     // dL/dw = xᵀ·[y > 0]. Precondition: every |y| exceeds its error bound, so the GPU's mask equals
@@ -91,11 +86,7 @@ describe('browser build in Chromium', () => {
     expect(new Set(mask).size, 'relu mask has zeros and ones').toBe(2);
     // Each gradient entry sums M exact terms x_ik·mask_ij: error ≤ γ_M·Σ_i |x_ik|.
     const grad = matmulReference(x, mask, K, N, M, true);
-    const gradBound = matmulReference(x.map(Math.abs), mask, K, N, M, true).map((v) => gamma(M) * v);
-    expect(r.grad).toHaveLength(K * N);
-    for (let i = 0; i < K * N; i++) {
-      expect(Math.abs(r.grad[i]! - grad[i]!), `grad[${i}] = ${r.grad[i]}, expected ${grad[i]} ± ${gradBound[i]}`).toBeLessThanOrEqual(gradBound[i]!);
-    }
+    expectWithin(r.grad, grad, matmulBound(x, mask, K, N, M, true), 'dL/dw');
     expect(pageErrors, 'errors in the page').toEqual([]);
   });
 });
