@@ -33,6 +33,16 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Turns recording on or off until changed again; returns the previous mode. For async code that
+ * cannot run inside noGrad() (restore the returned mode in a finally block).
+ */
+export function setGradEnabled(enabled: boolean): boolean {
+  const saved = gradEnabled;
+  gradEnabled = enabled;
+  return saved;
+}
+
 /** Runs fn with recording on or off; restores the previous mode. */
 export function withGrad<T>(enabled: boolean, fn: () => T): T {
   const saved = gradEnabled;

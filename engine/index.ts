@@ -2,7 +2,7 @@
 export { initDevice, getDevice, setDevice, Device, AUTO_BACKEND_ORDER, type Backend, type DeviceOptions, type DeviceStats } from './device.js';
 export { Tensor, type DType } from './tensor.js';
 export { tidy, keep, scopeDepth } from './scope.js';
-export { noGrad, withGrad, isGradEnabled } from './autograd.js';
+export { noGrad, withGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
 export { DeviceLostError, NoAdapterError, DisposedError, GPUError } from './errors.js';
 export * from './ops/index.js';
