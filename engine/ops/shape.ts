@@ -1,7 +1,8 @@
-/** Ops that change the shape but not the values: reshape (a view), broadcastTo. */
+/** Ops that change the shape but not the values: reshape (a view), broadcastTo, permute, transpose. */
 import { record } from '../autograd.js';
-import { checkShape, formatShape, sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { checkShape, formatShape, normAxis, sizeOf, stridesOf } from '../shape.js';
+import { emptyTensor, type Tensor } from '../tensor.js';
+import { planCopy, runCopy } from './copy.js';
 import { checkTensor, runMap } from './map.js';
 import { sumTo } from './reduce.js';
 
@@ -36,4 +37,35 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new RangeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   }
   return record(y, 'broadcastTo', [x], (g) => [sumTo(g, x.shape)]);
+}
+
+/**
+ * Reorders the axes: y.shape[k] = x.shape[dims[k]], y[c] = x[c'] with c'[dims[k]] = c[k] (PyTorch's
+ * permute; a copy, since tensors are contiguous). Backward permutes g by the inverse permutation.
+ */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkTensor('permute', 'x', x);
+  if (!Array.isArray(dims)) throw new TypeError(`permute: dims must be a list of axes, got ${typeof dims}`);
+  if (dims.length !== x.rank) {
+    throw new RangeError(`permute: dims ${JSON.stringify(dims)} must list each of the ${x.rank} axes of x ${formatShape(x.shape)} once`);
+  }
+  const axes = dims.map((d) => normAxis('permute', d, x.rank));
+  if (new Set(axes).size !== axes.length) throw new RangeError(`permute: repeated axis in dims ${JSON.stringify(dims)}`);
+  const xStrides = stridesOf(x.shape);
+  const shape = axes.map((d) => x.shape[d]!);
+  const plan = planCopy('permute', shape, { offset: 0, strides: axes.map((d) => xStrides[d]!) }, { offset: 0, strides: stridesOf(shape) });
+  const y = emptyTensor(x.device, shape, x.dtype);
+  runCopy(plan, x, y);
+  const inverse = new Array<number>(axes.length);
+  axes.forEach((d, k) => { inverse[d] = k; });
+  return record(y, 'permute', [x], (g) => [permute(g, inverse)]);
+}
+
+/** Swaps two axes (by default the last two: a matrix transpose of each batch entry). */
+export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  checkTensor('transpose', 'x', x);
+  const a = normAxis('transpose', dim0, x.rank);
+  const b = normAxis('transpose', dim1, x.rank);
+  const dims = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
+  return permute(x, dims);
 }
