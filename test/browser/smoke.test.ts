@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { matmulReference } from '../../kernels/matmul.reference.js';
 import { expectWithin, gamma, matmulBound } from '../helpers/error-bounds.js';
@@ -27,10 +27,11 @@ interface PageResult {
 describe('browser build in Chromium', () => {
   let server: StaticServer | undefined;
   let browser: Chromium | undefined;
-  let page: Page;
+  let opened: Promise<Page> | undefined;
   const pageErrors: string[] = [];
 
-  beforeAll(async () => {
+  /** Builds, serves and opens the page once; each test awaits it, so a missing Chromium fails every test. */
+  const openPage = () => (opened ??= (async () => {
     // Always rebuild (esbuild takes well under a second), so the page never runs a stale bundle.
     execFileSync(process.execPath, [file('../../scripts/build-browser.mjs')], { stdio: 'pipe' });
     server = await serveStatic({
@@ -40,11 +41,12 @@ describe('browser build in Chromium', () => {
       '/index.js.map': file('../../dist/browser/index.js.map'),
     });
     browser = await launchChromium();
-    page = browser.context.pages()[0] ?? await browser.context.newPage();
+    const page = browser.context.pages()[0] ?? await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`${m.text()} (${m.location().url})`); });
     await page.goto(`${server.origin}/`);
-  });
+    return page;
+  })());
 
   afterAll(async () => {
     await browser?.close();
@@ -52,6 +54,7 @@ describe('browser build in Chromium', () => {
   });
 
   it('the page has WebGPU', async () => {
+    const page = await openPage();
     expect(await page.evaluate('typeof navigator.gpu'), 'navigator.gpu in the page').toBe('object');
   });
 
@@ -60,6 +63,7 @@ describe('browser build in Chromium', () => {
     // Inputs rounded to float32 here, so the references see exactly the values the GPU sees.
     const x = Array.from(randomArray(M * K, 11), Math.fround);
     const w = Array.from(randomArray(K * N, 12), Math.fround);
+    const page = await openPage();
     const r = await page.evaluate(`import('/page.js').then((m) => m.run(${JSON.stringify({ M, K, N, x, w })}))`)
       .catch((e: Error) => { throw new Error(`${e.message}\npage errors: ${pageErrors.join('\n') || 'none'}`); }) as PageResult;
     console.log(`browser adapter: ${JSON.stringify(r.adapter)}, engine backend '${r.backend}', ` +
