@@ -12,7 +12,9 @@
  * After bundling, the build fails if anything Node-only got in anyway: the `webgpu` package (Dawn),
  * a Node builtin (`fs`, `node:path`, ...), or any import left unbundled.
  *
- * Usage: node scripts/build-browser.mjs   (run by `npm run build` after tsc)
+ * Usage: node scripts/build-browser.mjs [entry.ts outfile.js]
+ * (`npm run build` runs it after tsc with the defaults index.ts → dist/browser/index.js; the test
+ * test/browser/build.test.ts passes small entries to check the failures above.)
  */
 import { builtinModules } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -21,15 +23,16 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'index.ts');
-const outfile = join(root, 'dist/browser/index.js');
+const [entry, outfile] = process.argv.length > 3
+  ? [resolve(process.argv[2]), resolve(process.argv[3])]
+  : [join(root, 'index.ts'), join(root, 'dist/browser/index.js')];
 
 /** `./x/node.js` → `./x/browser-only.ts`, for imports made from our own sources. */
 const nodeToBrowserOnly = {
   name: 'node-to-browser-only',
   setup(build) {
     build.onResolve({ filter: /(^|\/)node\.(js|ts)$/ }, (args) => {
-      if (args.importer.includes(`${'/'}node_modules${'/'}`)) return undefined;
+      if (args.importer.includes('/node_modules/')) return undefined;
       const target = resolve(args.resolveDir, args.path);
       const stand = join(dirname(target), 'browser-only.ts');
       if (!existsSync(stand)) {
