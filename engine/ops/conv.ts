@@ -1,0 +1,76 @@
+/**
+ * conv2d(x, w, {stride, padding, dilation, bias}): 2-D cross-correlation over NCHW tensors with
+ * PyTorch semantics, as im2col + matmul. With P = unfold(x) ([N, K, L], K = Cin·kh·kw, L = Ho·Wo)
+ * and W = w viewed as [Cout, K]:
+ *   y[n] = W · P[n] (+ bias)                                  one unfold, one batched matmul
+ *   dW   = Σ_n g[n] · P[n]ᵀ                                   batched matmul, sum over n
+ *   dx   = fold(Wᵀ · g[n])                                    matmul, col2im gather
+ *   dbias = Σ_{n,l} g[n, :, l]
+ * so the convolution rides on the matmul kernel, and the only convolution-specific kernels are
+ * unfold and its deterministic adjoint fold (kernels/unfold.wgsl.ts). The patches P are kept from
+ * the forward for dW and freed once the backward has used them.
+ */
+import { isGradEnabled, noGrad, record } from '../autograd.js';
+import { tidy } from '../scope.js';
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add } from './elementwise.js';
+import { checkFloat, checkTensor } from './map.js';
+import { matmul } from './matmul.js';
+import { sum } from './reduce.js';
+import { reshape } from './shape.js';
+import { foldRaw, unfoldRaw } from './patches.js';
+import { check4d, windowGeometry, type Window2dOptions } from './window2d.js';
+
+export interface Conv2dOptions extends Window2dOptions {
+  /** One value per output channel, added to every output position. */
+  bias?: Tensor;
+}
+
+function checkArgs(x: Tensor, w: Tensor, bias: Tensor | undefined): void {
+  checkTensor('conv2d', 'x', x);
+  checkTensor('conv2d', 'w', w);
+  checkFloat('conv2d', 'x', x);
+  checkFloat('conv2d', 'w', w);
+  check4d('conv2d', 'x', x, '[N, Cin, H, W]');
+  check4d('conv2d', 'w', w, '[Cout, Cin, kh, kw]');
+  if (x.shape[1] !== w.shape[1]) {
+    throw new RangeError(`conv2d: x has ${x.shape[1]} channels but w expects ${w.shape[1]} (w is ${formatShape(w.shape)})`);
+  }
+  if (bias !== undefined) {
+    checkTensor('conv2d', 'bias', bias);
+    checkFloat('conv2d', 'bias', bias);
+    if (bias.rank !== 1 || bias.shape[0] !== w.shape[0]) {
+      throw new RangeError(`conv2d: bias must have shape [${w.shape[0]}] (one value per output channel), got ${formatShape(bias.shape)}`);
+    }
+  }
+}
+
+export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  const { bias } = opts;
+  checkArgs(x, w, bias);
+  const [N, Cin] = x.shape as [number, number];
+  const [Cout, , kh, kw] = w.shape as [number, number, number, number];
+  const geom = windowGeometry('conv2d', x.shape, [kh, kw], opts);
+  const [Ho, Wo] = geom.out;
+  const K = Cin * kh * kw, L = Ho * Wo;
+  const inputs = bias ? [x, w, bias] : [x, w];
+
+  const cols = unfoldRaw(x, geom, 'cols');
+  const out = noGrad(() => tidy(() => {
+    const y = reshape(matmul(reshape(w, [Cout, K]), cols), [N, Cout, Ho, Wo]);
+    return bias ? add(y, reshape(bias, [Cout, 1, 1])) : y;
+  }));
+  if (!(isGradEnabled() && inputs.some((t) => t.requiresGrad))) {
+    cols.dispose();
+    return out;
+  }
+  return record(out, 'conv2d', inputs, (g) => tidy(() => {
+    const g3 = reshape(g, [N, Cout, L]);
+    const dx = x.requiresGrad ? foldRaw(matmul(reshape(w, [Cout, K]), g3, { transposeA: true }), geom, 'cols', N, Cin) : null;
+    const dw = w.requiresGrad ? reshape(sum(matmul(g3, cols, { transposeB: true }), 0), w.shape) : null;
+    const db = bias?.requiresGrad ? sum(g3, [0, 2]) : null;
+    cols.dispose();
+    return [dx, dw, db];
+  }));
+}

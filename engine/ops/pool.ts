@@ -1,0 +1,96 @@
+/**
+ * 2-D pooling over NCHW tensors with PyTorch semantics (kernels/pool.wgsl.ts):
+ * maxPool2d, avgPool2d (fixed windows, stride defaults to the kernel, padding ≤ kernel/2) and
+ * adaptiveMaxPool2d, adaptiveAvgPool2d (window i of o over n covers [floor(i·n/o), ceil((i+1)·n/o))).
+ *
+ * Max pooling sends the gradient to the first maximum of each window. When the op is recorded for
+ * autograd the forward also writes the argmax positions (int32), which the backward reads and then
+ * frees; every backward is a per-input-pixel gather (deterministic, no atomics).
+ */
+import { POOL_WORKGROUP, poolBackwardKernel, poolKernel, type PoolVariant } from '../../kernels/pool.wgsl.js';
+import { grid1d } from '../../kernels/spec.js';
+import { window2dParams, type Window2d } from '../../kernels/window2d.js';
+import { isGradEnabled, record } from '../autograd.js';
+import { formatShape } from '../shape.js';
+import { emptyTensor, type Tensor } from '../tensor.js';
+import { checkFloat, checkTensor } from './map.js';
+import { check4d, pairOf, windowGeometry, type Pair } from './window2d.js';
+
+export interface Pool2dOptions {
+  /** Step between windows (default: the kernel size). */
+  stride?: Pair;
+  /** Implicit padding on both sides, at most half the kernel (default 0). */
+  padding?: Pair;
+}
+
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /** Divide by kh·kw even where the window overlaps the padding (default true, as PyTorch). */
+  countIncludePad?: boolean;
+}
+
+function checkInput(op: string, x: Tensor): void {
+  checkTensor(op, 'x', x);
+  checkFloat(op, 'x', x);
+  check4d(op, 'x', x, '[N, C, H, W]');
+}
+
+function fixedWindows(op: string, x: Tensor, kernel: Pair, opts: Pool2dOptions): Window2d {
+  checkInput(op, x);
+  const k = pairOf(op, 'kernel', kernel, 1);
+  const padding = pairOf(op, 'padding', opts.padding ?? 0, 0);
+  if (padding[0] > k[0] / 2 || padding[1] > k[1] / 2) {
+    throw new RangeError(`${op}: padding ${padding.join('×')} must be at most half the kernel ${k.join('×')}`);
+  }
+  return windowGeometry(op, x.shape, k, { stride: opts.stride ?? k, padding });
+}
+
+function adaptiveWindows(op: string, x: Tensor, outputSize: Pair): Window2d {
+  checkInput(op, x);
+  const out = pairOf(op, 'outputSize', outputSize, 1);
+  const [H, W] = [x.shape[2]!, x.shape[3]!];
+  if (H === 0 || W === 0) throw new RangeError(`${op}: x has an empty plane (x is ${formatShape(x.shape)})`);
+  // kernel, stride, padding and dilation are not used by the adaptive rule.
+  return { size: [H, W], out, kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1] };
+}
+
+function pool(op: string, x: Tensor, w: Window2d, v: PoolVariant, includePad: boolean): Tensor {
+  const [N, C] = x.shape as [number, number];
+  const out = emptyTensor(x.device, [N, C, ...w.out]);
+  const flag = includePad ? 1 : 0;
+  const withIndices = v.op === 'max' && isGradEnabled() && x.requiresGrad;
+  const argmax = withIndices ? emptyTensor(x.device, out.shape, 'int32') : null;
+  if (out.size > 0) {
+    const buffers = [x.buffer, out.buffer, ...(argmax ? [argmax.buffer] : [])];
+    x.device.dispatch(poolKernel({ ...v, indices: withIndices }), window2dParams(w, N * C, C, out.size, flag), buffers, grid1d(out.size, POOL_WORKGROUP));
+  }
+  return record(out, op, [x], (g) => {
+    const dx = emptyTensor(x.device, x.shape);
+    if (dx.size > 0) {
+      const buffers = [g.buffer, ...(argmax ? [argmax.buffer] : []), dx.buffer];
+      x.device.dispatch(poolBackwardKernel(v), window2dParams(w, N * C, C, dx.size, flag), buffers, grid1d(dx.size, POOL_WORKGROUP));
+    }
+    argmax?.dispose();
+    return [dx];
+  });
+}
+
+/** Max over kernel windows: [N, C, H, W] → [N, C, Ho, Wo] (padding counts as −∞). */
+export function maxPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
+  return pool('maxPool2d', x, fixedWindows('maxPool2d', x, kernel, opts), { op: 'max', adaptive: false }, false);
+}
+
+/** Mean over kernel windows; padding counts as 0 and, with countIncludePad, in the divisor. */
+export function avgPool2d(x: Tensor, kernel: Pair, opts: AvgPool2dOptions = {}): Tensor {
+  const w = fixedWindows('avgPool2d', x, kernel, opts);
+  return pool('avgPool2d', x, w, { op: 'avg', adaptive: false }, opts.countIncludePad ?? true);
+}
+
+/** Max over adaptive windows: [N, C, H, W] → [N, C, oh, ow]. */
+export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair): Tensor {
+  return pool('adaptiveMaxPool2d', x, adaptiveWindows('adaptiveMaxPool2d', x, outputSize), { op: 'max', adaptive: true }, false);
+}
+
+/** Mean over adaptive windows: [N, C, H, W] → [N, C, oh, ow]. */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
+  return pool('adaptiveAvgPool2d', x, adaptiveWindows('adaptiveAvgPool2d', x, outputSize), { op: 'avg', adaptive: true }, false);
+}

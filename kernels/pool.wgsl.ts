@@ -1,0 +1,174 @@
+/**
+ * 2-D max and average pooling over NCHW planes, forward and backward, for two window rules:
+ *   fixed     window i covers [i·s − p, i·s − p + k) along an axis (padding p ≤ k/2, PyTorch's rule),
+ *   adaptive  window i of o over an axis of n covers [floor(i·n/o), ceil((i+1)·n/o)).
+ * Positions outside the input are skipped (max: they are −∞; avg: they are 0).
+ *
+ * Forward: out[plane, oy, ox] = max or mean over the window. Max scans the window row-major and
+ * keeps the first largest value (PyTorch's tie rule; NaN wins), optionally writing its position
+ * iy·W + ix in the plane (i32) for the backward. Average divides by kh·kw (countIncludePad) or by
+ * the number of in-bounds positions.
+ *
+ * Backward: one invocation per input pixel gathers from the windows that contain it, in a fixed
+ * order (deterministic, no atomics):
+ *   max  dx[j] = Σ over windows w ∋ j with argmax(w) = j of g[w]
+ *   avg  dx[j] = Σ over windows w ∋ j of g[w] / divisor(w)
+ * The windows containing position j along an axis are a contiguous range:
+ *   fixed     ceil((j + p − k + 1)/s) ≤ i ≤ floor((j + p)/s), clipped to [0, o)
+ *   adaptive  floor(j·o/n) ≤ i ≤ ceil((j+1)·o/n) − 1   (the adaptive rule is its own inverse)
+ *
+ * Parallelisation: one invocation per output (forward) or input (backward) element, 256 per
+ * workgroup, grid folded into y; windows are short loops, so no workgroup memory.
+ * Params (kernels/window2d.ts): n = N·C planes, size = (H, W), osize = (Ho, Wo), k, s, pad;
+ * flag = 1 for countIncludePad.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { WINDOW2D_PARAMS } from './window2d.js';
+
+export const POOL_WORKGROUP = 256;
+
+export interface PoolVariant {
+  op: 'max' | 'avg';
+  adaptive: boolean;
+}
+
+const WINDOWS = (adaptive: boolean) => wgsl`
+// First position of window i along an axis (may be negative: padding).
+fn windowStart(i: u32, a: u32) -> i32 {
+#if ${adaptive}
+  return i32((i * p.size[a]) / p.osize[a]);
+#else
+  return i32(i * p.s[a]) - i32(p.pad[a]);
+#endif
+}
+// One past the last position of window i (may exceed the input: padding).
+fn windowEnd(i: u32, a: u32) -> i32 {
+#if ${adaptive}
+  return i32(((i + 1u) * p.size[a] + p.osize[a] - 1u) / p.osize[a]);
+#else
+  return windowStart(i, a) + i32(p.k[a]);
+#endif
+}
+// Windows containing position j: [firstWindow, lastWindow] (empty when first > last).
+fn firstWindow(j: u32, a: u32) -> i32 {
+#if ${adaptive}
+  return i32((j * p.osize[a]) / p.size[a]);
+#else
+  let t = i32(j + p.pad[a]) - i32(p.k[a]) + 1;
+  return select(0, (t + i32(p.s[a]) - 1) / i32(p.s[a]), t > 0);
+#endif
+}
+fn lastWindow(j: u32, a: u32) -> i32 {
+#if ${adaptive}
+  return i32(((j + 1u) * p.osize[a] + p.size[a] - 1u) / p.size[a]) - 1;
+#else
+  return min(i32((j + p.pad[a]) / p.s[a]), i32(p.osize[a]) - 1);
+#endif
+}
+// Divisor of the average over window (oy, ox): the window's area (countIncludePad; a fixed window
+// never reaches past the padding, since Ho = floor((H + 2p − k)/s) + 1), or its in-bounds area.
+fn divisor(oy: u32, ox: u32) -> f32 {
+  var n = 1;
+  for (var a = 0u; a < 2u; a++) {
+    let i = select(ox, oy, a == 0u);
+    if (p.flag == 1u) {
+      n *= i32(p.k[a]);
+    } else {
+      n *= min(windowEnd(i, a), i32(p.size[a])) - max(windowStart(i, a), 0);
+    }
+  }
+  return f32(n);
+}
+`;
+
+/** Forward pooling; `indices` adds a binding for the argmax positions (max only). */
+export function poolKernel(v: PoolVariant & { indices: boolean }): KernelSpec {
+  const code = wgsl`
+${WINDOW2D_PARAMS}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+#if ${v.indices}
+@group(0) @binding(3) var<storage, read_write> argmax: array<i32>;
+#endif
+${FLAT_WORKGROUP}
+${WINDOWS(v.adaptive)}
+@compute @workgroup_size(${POOL_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let idx = flatWorkgroup(wid, nwg) * ${POOL_WORKGROUP}u + lid;
+  if (idx >= p.total) { return; }
+  let ox = idx % p.osize.y;
+  let oy = (idx / p.osize.y) % p.osize.x;
+  let base = (idx / (p.osize.x * p.osize.y)) * p.size.x * p.size.y;
+  let y0 = u32(max(windowStart(oy, 0u), 0));
+  let y1 = u32(min(windowEnd(oy, 0u), i32(p.size.x)));
+  let x0 = u32(max(windowStart(ox, 1u), 0));
+  let x1 = u32(min(windowEnd(ox, 1u), i32(p.size.y)));
+#if ${v.op === 'max'}
+  var acc = x[base + y0 * p.size.y + x0];
+  var best = y0 * p.size.y + x0;
+  for (var iy = y0; iy < y1; iy++) {
+    for (var ix = x0; ix < x1; ix++) {
+      let v = x[base + iy * p.size.y + ix];
+      if (v > acc || (v != v && acc == acc)) { acc = v; best = iy * p.size.y + ix; }
+    }
+  }
+#if ${v.indices}
+  argmax[idx] = i32(best);
+#endif
+#else
+  var acc = 0.0;
+  for (var iy = y0; iy < y1; iy++) {
+    for (var ix = x0; ix < x1; ix++) { acc += x[base + iy * p.size.y + ix]; }
+  }
+  acc /= divisor(oy, ox);
+#endif
+  out[idx] = acc;
+}
+`;
+  const name = `${v.adaptive ? 'adaptive' : ''}${v.op}Pool${v.indices ? '[indices]' : ''}`;
+  const bindings = v.indices ? ['uniform', 'read', 'readwrite', 'readwrite'] as const : ['uniform', 'read', 'readwrite'] as const;
+  return { name, code, bindings };
+}
+
+/** Backward pooling: g [planes, Ho, Wo] (and, for max, argmax) → dx [planes, H, W]. */
+export function poolBackwardKernel(v: PoolVariant): KernelSpec {
+  const code = wgsl`
+${WINDOW2D_PARAMS}
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+#if ${v.op === 'max'}
+@group(0) @binding(2) var<storage, read> argmax: array<i32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+#else
+@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+#endif
+${FLAT_WORKGROUP}
+${WINDOWS(v.adaptive)}
+@compute @workgroup_size(${POOL_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let idx = flatWorkgroup(wid, nwg) * ${POOL_WORKGROUP}u + lid;
+  if (idx >= p.total) { return; }
+  let ix = idx % p.size.y;
+  let iy = (idx / p.size.y) % p.size.x;
+  let base = (idx / (p.size.x * p.size.y)) * p.osize.x * p.osize.y;
+  let here = i32(iy * p.size.y + ix);
+  var acc = 0.0;
+  for (var oy = firstWindow(iy, 0u); oy <= lastWindow(iy, 0u); oy++) {
+    for (var ox = firstWindow(ix, 1u); ox <= lastWindow(ix, 1u); ox++) {
+      let o = base + u32(oy) * p.osize.y + u32(ox);
+#if ${v.op === 'max'}
+      if (argmax[o] == here) { acc += g[o]; }
+#else
+      acc += g[o] / divisor(u32(oy), u32(ox));
+#endif
+    }
+  }
+  dx[idx] = acc;
+}
+`;
+  const name = `${v.adaptive ? 'adaptive' : ''}${v.op}PoolBackward`;
+  const bindings = v.op === 'max' ? ['uniform', 'read', 'read', 'readwrite'] as const : ['uniform', 'read', 'readwrite'] as const;
+  return { name, code, bindings };
+}

@@ -1,0 +1,127 @@
+/**
+ * conv2d (im2col + matmul) against the direct float64 reference (kernels/conv2d.reference.ts).
+ *
+ * Tolerances from error analysis: every float32 sum of m products, in any order, errs by at most
+ * γ_m·Σ|products| ≈ m·ε₃₂·Σ|products| (Higham §3.1), and the inputs are float32-exact.
+ *   y:  K = Cin·kh·kw products, then + bias          → (K + 1)·ε₃₂·(Σ|x||w| + |b|)
+ *   dx: Cout products per patch entry (Wᵀ·g), then a fold of ≤ kh·kw entries
+ *                                                    → (Cout + kh·kw)·ε₃₂·Σ|g||w|
+ *   dw: L = Ho·Wo products per sample, then a sum over N samples
+ *                                                    → (L + N)·ε₃₂·Σ|g||x|
+ *   db: a sum over L (possibly in chunks) and over N  → (L + N)·ε₃₂·Σ|g|
+ * Each Σ|·| is the reference evaluated on absolute values. We allow twice these bounds.
+ */
+import { describe, expect, it } from 'vitest';
+import * as wc from '../../index.js';
+import { conv2dBackwardReference, conv2dReference, type ConvShapes } from '../../kernels/conv2d.reference.js';
+import { windowGeometry, type Window2dOptions } from '../../engine/ops/window2d.js';
+import { useDevice } from '../helpers/device.js';
+import { checkGrad } from '../helpers/gradcheck.js';
+import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
+
+interface Case { N: number; Cin: number; Cout: number; hw: [number, number]; k: [number, number]; opts: Window2dOptions }
+
+/** Odd sizes, stride 2, padding 1–2, dilation 2, Cin/Cout 1 and 3, N 1 and 2. */
+const cases: Case[] = [
+  { N: 1, Cin: 1, Cout: 1, hw: [5, 5], k: [3, 3], opts: {} },
+  { N: 2, Cin: 3, Cout: 1, hw: [7, 6], k: [3, 2], opts: { stride: 2, padding: 1 } },
+  { N: 1, Cin: 1, Cout: 3, hw: [9, 8], k: [3, 3], opts: { stride: [2, 1], padding: 2, dilation: 2 } },
+  { N: 2, Cin: 3, Cout: 3, hw: [4, 5], k: [2, 3], opts: { padding: [1, 2], dilation: [2, 1] } },
+  { N: 2, Cin: 3, Cout: 3, hw: [17, 3], k: [5, 1], opts: { stride: 3, padding: [2, 0] } },
+  // The seed CNN's first layer (Conv2d(1, 32, 5) on 28×28), two samples.
+  { N: 2, Cin: 1, Cout: 32, hw: [28, 28], k: [5, 5], opts: {} },
+];
+
+const label = (c: Case) => `N ${c.N} Cin ${c.Cin} Cout ${c.Cout} ${JSON.stringify(c.hw)} kernel ${JSON.stringify(c.k)} ${JSON.stringify(c.opts)}`;
+
+function setup(c: Case, seed: number) {
+  const xShape = [c.N, c.Cin, ...c.hw];
+  const wShape = [c.Cout, c.Cin, ...c.k];
+  const s: ConvShapes = { N: c.N, Cin: c.Cin, Cout: c.Cout, w: windowGeometry('test', xShape, c.k, c.opts) };
+  const x = toF32(randomArray(xShape.reduce((a, b) => a * b), seed));
+  const w = toF32(randomArray(wShape.reduce((a, b) => a * b), seed + 1));
+  const b = toF32(randomArray(c.Cout, seed + 2));
+  const yShape = [c.N, c.Cout, ...s.w.out];
+  return { xShape, wShape, yShape, s, x, w, b };
+}
+
+/** |got − want| ≤ 2·m·ε₃₂·bound elementwise. */
+function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, bound: ArrayLike<number>, m: number, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    expect(Math.abs(got[i]! - want[i]!), `${what}: element ${i} is ${got[i]}, expected ${want[i]}`).toBeLessThanOrEqual(2 * m * EPS32 * bound[i]!);
+  }
+}
+
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+describe('conv2d vs float64 reference', () => {
+  useDevice();
+
+  it('forward, with and without bias', async () => {
+    for (const [i, c] of cases.entries()) {
+      const { xShape, wShape, yShape, s, x, w, b } = setup(c, 10 * i);
+      const K = c.Cin * c.k[0] * c.k[1];
+      for (const withBias of [false, true]) {
+        const y = wc.conv2d(wc.tensor(x, xShape), wc.tensor(w, wShape), { ...c.opts, bias: withBias ? wc.tensor(b, [c.Cout]) : undefined });
+        expect(y.shape, label(c)).toEqual(yShape);
+        const want = conv2dReference(x, w, s, withBias ? b : undefined);
+        const bound = conv2dReference(abs(x), abs(w), s, withBias ? abs(b) : undefined);
+        expectWithin(await y.toArray(), want, bound, K + 1, `${label(c)} bias ${withBias}`);
+      }
+    }
+  });
+
+  it('gradients of x, w and bias match the reference adjoint', async () => {
+    for (const [i, c] of cases.entries()) {
+      const { xShape, wShape, yShape, s, x, w, b } = setup(c, 10 * i + 3);
+      const g = toF32(randomArray(yShape.reduce((p, q) => p * q), 10 * i + 7));
+      const xt = wc.tensor(x, xShape, { requiresGrad: true });
+      const wt = wc.tensor(w, wShape, { requiresGrad: true });
+      const bt = wc.tensor(b, [c.Cout], { requiresGrad: true });
+      wc.tidy(() => wc.conv2d(xt, wt, { ...c.opts, bias: bt }).backward(wc.tensor(g, yShape)));
+      const want = conv2dBackwardReference(g, x, w, s);
+      const bound = conv2dBackwardReference(abs(g), abs(x), abs(w), s);
+      const L = s.w.out[0] * s.w.out[1];
+      expectWithin(await xt.grad!.toArray(), want.dx, bound.dx, c.Cout + c.k[0] * c.k[1], `${label(c)} dx`);
+      expectWithin(await wt.grad!.toArray(), want.dw, bound.dw, L + c.N, `${label(c)} dw`);
+      expectWithin(await bt.grad!.toArray(), want.db, bound.db, L + c.N, `${label(c)} db`);
+      [xt, wt, bt].forEach((t) => t.dispose());
+    }
+  });
+
+  it('finite differences agree for x, w and bias together and for each alone', async () => {
+    for (const [i, c] of cases.slice(1, 5).entries()) {
+      const { xShape, wShape, x, w, b } = setup(c, 100 + i);
+      const X = { shape: xShape, data: x }, W = { shape: wShape, data: w }, B = { shape: [c.Cout], data: b };
+      await checkGrad((xx, ww, bb) => wc.conv2d(xx, ww, { ...c.opts, bias: bb }), [X, W, B]);
+      const [xc, wcst, bc] = [wc.tensor(x, xShape), wc.tensor(w, wShape), wc.tensor(b, [c.Cout])];
+      await checkGrad((xx) => wc.conv2d(xx, wcst, { ...c.opts, bias: bc }), [X]);
+      await checkGrad((ww) => wc.conv2d(xc, ww, c.opts), [W]);
+      await checkGrad((bb) => wc.conv2d(xc, wcst, { ...c.opts, bias: bb }), [B]);
+    }
+  });
+
+  it('frees its patches: no tensor outlives a step', async () => {
+    const { xShape, wShape, x, w } = setup(cases[1]!, 5);
+    const xt = wc.tensor(x, xShape, { requiresGrad: true });
+    const wt = wc.tensor(w, wShape, { requiresGrad: true });
+    const device = wc.getDevice();
+    const before = device.stats().liveTensors;
+    wc.tidy(() => { wc.sum(wc.conv2d(xt, wt, cases[1]!.opts)).backward(); });
+    wc.noGrad(() => wc.conv2d(xt, wt, cases[1]!.opts)).dispose();
+    expect(device.stats().liveTensors).toBe(before + 2); // the two .grad tensors
+    [xt, wt].forEach((t) => t.dispose());
+  });
+
+  it('says what is wrong with bad arguments', () => {
+    const x = wc.zeros([2, 3, 8, 8]);
+    expect(() => wc.conv2d(wc.zeros([3, 4]), wc.zeros([1, 3, 3, 3]))).toThrow('conv2d: x must be 4-D [N, Cin, H, W], got [3, 4]');
+    expect(() => wc.conv2d(x, wc.zeros([3, 3, 3]))).toThrow('conv2d: w must be 4-D [Cout, Cin, kh, kw], got [3, 3, 3]');
+    expect(() => wc.conv2d(x, wc.zeros([32, 1, 5, 5]))).toThrow('conv2d: x has 3 channels but w expects 1 (w is [32, 1, 5, 5])');
+    expect(() => wc.conv2d(x, wc.zeros([4, 3, 9, 9]))).toThrow('conv2d: kernel 9×9 is larger than the padded input 8×8 (x is [2, 3, 8, 8], padding 0×0)');
+    expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3]), { stride: [1, 0] })).toThrow('conv2d: stride must be a positive integer or a pair [h, w] of them, got [1,0]');
+    expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3]), { bias: wc.zeros([3]) })).toThrow('conv2d: bias must have shape [4] (one value per output channel), got [3]');
+    expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3], { dtype: 'int32' }))).toThrow('conv2d: w must be float32, got int32');
+  });
+});
