@@ -14,16 +14,18 @@ export const REDUCE_WORKGROUP = 256;
 export function reduceKernel(op: ReduceOp): KernelSpec {
   const isArg = op === 'argmax' || op === 'argmin';
   const better = op === 'max' || op === 'argmax' ? '>' : '<';
-  // max/min: the first element initialises; NaN wins and then stays (as in PyTorch).
+  // max/min: the first element initialises; NaN wins and then stays (as in PyTorch). NaN is tested
+  // on the bits: compilers may assume finite math and fold `v != v` to false (lavapipe does).
   const step = op === 'sum'
     ? 'acc += v;'
-    : `if (k == start || v ${better} acc || (v != v && acc == acc)) { acc = v; best = k; }`;
+    : `if (k == start || (!isNan(acc) && (isNan(v) || v ${better} acc))) { acc = v; best = k; }`;
   const code = /* wgsl */ `
 struct Params { outer: u32, r: u32, inner: u32, chunk: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<${isArg ? 'i32' : 'f32'}>;
 ${FLAT_WORKGROUP}
+fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 @compute @workgroup_size(${REDUCE_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

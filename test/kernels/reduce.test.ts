@@ -1,0 +1,140 @@
+/**
+ * Reductions (kernels/reduce.wgsl.ts through sum/mean/max/min/argmax/argmin) against the float64
+ * reference, over each axis, several axes, with and without keepDims, odd sizes, and a long axis
+ * (r = 100,000 with few outputs) that takes the chunked multi-pass path.
+ *
+ * Tolerance for sum: the kernel adds in float32, sequentially within each chunk and then over the
+ * partials; any such order of r additions errs by at most (r − 1)·ε₃₂·Σ|x| (recursive summation
+ * bound), so we allow r·ε₃₂·Σ|x| per output. max/min/argmax/argmin select an element: exact.
+ */
+import { describe, expect, it } from 'vitest';
+import * as wc from '../../index.js';
+import { reduceReference } from '../../kernels/reduce.reference.js';
+import type { ReduceOp } from '../../kernels/reduce.wgsl.js';
+import { useDevice } from '../helpers/device.js';
+import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Reference over several axes: one axis at a time, last first (float64, so order is immaterial). */
+function reduceAxesRef(op: 'sum' | 'max' | 'min', x: ArrayLike<number>, shape: readonly number[], axes: readonly number[]): Float64Array {
+  let data: ArrayLike<number> = x;
+  let cur = [...shape];
+  for (const a of [...axes].sort((p, q) => q - p)) {
+    data = reduceReference(op, data, size(cur.slice(0, a)), cur[a]!, size(cur.slice(a + 1)));
+    cur = cur.map((d, i) => (i === a ? 1 : d));
+  }
+  return Float64Array.from(data);
+}
+
+function outShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
+  return keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+}
+
+async function checkReduction(op: 'sum' | 'max' | 'min', data: Float32Array, shape: number[], axes: number[], keepDims: boolean): Promise<void> {
+  const fn = { sum: wc.sum, max: wc.max, min: wc.min }[op];
+  const y = fn(wc.tensor(data, shape), axes, { keepDims });
+  const what = `${op} of ${JSON.stringify(shape)} over ${JSON.stringify(axes)}${keepDims ? ' keepDims' : ''}`;
+  expect(y.shape, what).toEqual(outShape(shape, axes, keepDims));
+  const got = await y.toArray();
+  const want = reduceAxesRef(op, data, shape, axes);
+  if (op !== 'sum') {
+    expect(Array.from(got), what).toEqual(Array.from(want));
+    return;
+  }
+  const r = axes.reduce((n, a) => n * shape[a]!, 1);
+  const sumAbs = reduceAxesRef('sum', data.map(Math.abs), shape, axes);
+  for (let i = 0; i < want.length; i++) {
+    const tol = r * EPS32 * sumAbs[i]!;
+    if (!(Math.abs(got[i]! - want[i]!) <= tol)) expect.fail(`${what}: output ${i} is ${got[i]}, expected ${want[i]} ± ${tol}`);
+  }
+  y.dispose();
+}
+
+describe('reductions vs float64 reference', () => {
+  const device = useDevice();
+  const shapes = [[17], [3, 17], [5, 3, 7], [2, 3, 1, 129], [129, 3]];
+
+  for (const op of ['sum', 'max', 'min'] as const) {
+    it(`${op} over each axis, several axes, all axes, with and without keepDims`, async () => {
+      for (const [k, shape] of shapes.entries()) {
+        const data = toF32(randomArray(size(shape), 10 + k, -2, 3));
+        const all = shape.map((_, i) => i);
+        const axisSets = [...all.map((a) => [a]), all, ...(shape.length >= 3 ? [[0, 2], [1, 2], [0, shape.length - 1]] : [])];
+        for (const axes of axisSets) {
+          for (const keepDims of [false, true]) await checkReduction(op, data, shape, axes, keepDims);
+        }
+      }
+    });
+  }
+
+  for (const op of ['argmax', 'argmin'] as const) {
+    it(`${op} along each axis (int32, first index on ties)`, async () => {
+      for (const [k, shape] of shapes.entries()) {
+        const data = toF32(randomArray(size(shape), 20 + k));
+        for (let a = 0; a < shape.length; a++) {
+          for (const keepDims of [false, true]) {
+            const y = wc[op](wc.tensor(data, shape), a, { keepDims });
+            expect(y.dtype).toBe('int32');
+            expect(y.shape).toEqual(outShape(shape, [a], keepDims));
+            const want = reduceReference(op, data, size(shape.slice(0, a)), shape[a]!, size(shape.slice(a + 1)));
+            expect(Array.from(await y.toArray()), `${op} of ${JSON.stringify(shape)} on axis ${a}`).toEqual(Array.from(want));
+          }
+        }
+      }
+      const ties = wc.tensor([1, 3, 3, 2, -1, -1], [6]);
+      expect(await wc[op](ties).item()).toBe(op === 'argmax' ? 1 : 4);
+    });
+  }
+
+  it('a long axis (r = 100,000, few outputs) takes the chunked path and stays within the bound', async () => {
+    const r = 100_000;
+    const data = toF32(randomArray(3 * r, 30, -1, 2));
+    for (const [shape, axis] of [[[r], 0], [[3, r], 1], [[r, 3], 0]] as [number[], number][]) {
+      const slice = shape.length === 1 ? data.subarray(0, r) : data;
+      for (const op of ['sum', 'max', 'min'] as const) {
+        const before = device().stats().dispatches;
+        await checkReduction(op, slice, shape, [axis], false);
+        expect(device().stats().dispatches - before, `${op} of ${JSON.stringify(shape)} runs more than one pass`).toBeGreaterThanOrEqual(2);
+      }
+      for (const op of ['argmax', 'argmin'] as const) {
+        const want = reduceReference(op as ReduceOp, slice, size(shape.slice(0, axis)), r, size(shape.slice(axis + 1)));
+        expect(Array.from(await wc[op](wc.tensor(slice, shape), axis).toArray()), `${op} of ${JSON.stringify(shape)}`).toEqual(Array.from(want));
+      }
+    }
+  });
+
+  it('mean is sum / count; an empty axis list copies', async () => {
+    const shape = [3, 17, 5];
+    const data = toF32(randomArray(size(shape), 40));
+    const sumRef = reduceAxesRef('sum', data, shape, [0, 2]);
+    const sumAbs = reduceAxesRef('sum', data.map(Math.abs), shape, [0, 2]);
+    const got = await wc.mean(wc.tensor(data, shape), [0, 2]).toArray();
+    got.forEach((v, i) => expect(Math.abs(v - sumRef[i]! / 15)).toBeLessThanOrEqual((16 * EPS32 * sumAbs[i]!) / 15 + EPS32 * Math.abs(sumRef[i]! / 15)));
+    expect(Array.from(await wc.sum(wc.tensor(data, shape), []).toArray())).toEqual(Array.from(data));
+  });
+
+  it('max and min propagate NaN (as PyTorch does); argmax points at it', async () => {
+    const x = wc.tensor([1, NaN, 2, 0], [4]);
+    expect(await wc.max(x).item()).toBeNaN();
+    expect(await wc.min(x).item()).toBeNaN();
+    expect(await wc.argmax(x).item()).toBe(1);
+    const first = wc.tensor([NaN, 5, 7], [3]);
+    expect(await wc.max(first).item()).toBeNaN();
+    const long = new Float32Array(100_000).fill(1);
+    long[70_000] = NaN;
+    long[90_000] = NaN;
+    expect(await wc.max(wc.tensor(long, [long.length])).item(), 'through the chunked path').toBeNaN();
+    expect(await wc.argmin(wc.tensor(long, [long.length])).item(), 'the first NaN').toBe(70_000);
+  });
+
+  it('rejects bad arguments with messages that say what is wrong', () => {
+    const x = wc.zeros([2, 3]);
+    expect(() => wc.sum(wc.zeros([2], { dtype: 'int32' }))).toThrow('sum: x must be float32, got int32');
+    expect(() => wc.sum(x, 2)).toThrow('sum: axis 2 is out of range for a tensor of rank 2');
+    expect(() => wc.max(x, [0, -2])).toThrow('max: repeated axis in [0,-2]');
+    expect(() => wc.argmax(x, -3)).toThrow('argmax: axis -3 is out of range for a tensor of rank 2');
+    expect(() => wc.min(wc.zeros([0, 3]), 0)).toThrow('min: cannot reduce over axis 0 of size 0 (shape [0, 3])');
+    expect(() => wc.mean([1, 2] as unknown as wc.Tensor)).toThrow('mean: x must be a Tensor, got an array');
+  });
+});
