@@ -41,9 +41,12 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
     stack.pop();
+    for (const t of scope) t.dispose(); // an exception must not leak the scope's tensors
+    throw e;
   }
+  stack.pop();
   if (result instanceof Promise) {
     for (const t of scope) t.dispose();
     throw new TypeError('tidy: fn returned a Promise; tidy scopes are synchronous. Await outside tidy(), or keep the GPU work of one step in one synchronous function.');

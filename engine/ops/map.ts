@@ -5,6 +5,7 @@
 import { MAP_MAX_RANK, MAP_WORKGROUP, mapKernel } from '../../kernels/elementwise.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import type { Device } from '../device.js';
+import { DisposedError } from '../errors.js';
 import { broadcastShapes, formatShape, stridesOf } from '../shape.js';
 import { emptyTensor, Tensor, type DType } from '../tensor.js';
 
@@ -13,7 +14,7 @@ export function checkTensor(op: string, arg: string, t: unknown): Tensor {
     const got = t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t;
     throw new TypeError(`${op}: ${arg} must be a Tensor, got ${got}`);
   }
-  if (t.disposed) t.buffer; // throws DisposedError naming the tensor
+  if (t.disposed) throw new DisposedError(`${op}: ${arg} ${formatShape(t.shape)}`);
   return t;
 }
 

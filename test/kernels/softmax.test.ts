@@ -14,6 +14,7 @@ import * as wc from '../../index.js';
 import { softmaxBackwardReference, softmaxReference } from '../../kernels/softmax.reference.js';
 import type { SoftmaxKind } from '../../kernels/softmax.wgsl.js';
 import { useDevice } from '../helpers/device.js';
+import { expectWithin } from '../helpers/error-bounds.js';
 import { checkGrad } from '../helpers/gradcheck.js';
 import { EPS32, expectClose, randomArray, toF32 } from '../helpers/numeric.js';
 
@@ -21,14 +22,6 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const host = (shape: number[], seed: number, lo = -4, hi = 4) => ({ shape, data: toF32(randomArray(size(shape), seed, lo, hi)) });
 const around = (shape: number[], axis: number) =>
   [size(shape.slice(0, axis)), shape[axis]!, size(shape.slice(axis + 1))] as const;
-
-/** |got − want| ≤ bound elementwise. */
-function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, bound: ArrayLike<number>, what: string): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i]! - want[i]!) <= bound[i]!)) expect.fail(`${what}: element ${i} is ${got[i]}, expected ${want[i]} ± ${bound[i]}`);
-  }
-}
 
 const ops: Record<SoftmaxKind, (x: wc.Tensor, axis?: number) => wc.Tensor> = { softmax: wc.softmax, logSoftmax: wc.logSoftmax };
 const cases: [number[], number][] = [[[17], -1], [[3, 129], 1], [[5, 3, 7], 1], [[4, 17], 0], [[1, 1], -1], [[2, 3, 1], -1], [[2, 0, 3], 1]];
