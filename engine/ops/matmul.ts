@@ -3,7 +3,8 @@
  * place (no copies). Shapes: a [..., M, K] (or [..., K, M]), b [..., K, N] (or [..., N, K]); batch
  * dimensions must be equal, or one side has none (it is broadcast). 1-D operands are not promoted.
  */
-import { matmulGrid, matmulKernel } from '../../kernels/matmul.wgsl.js';
+import { matmulGrid, matmulKernel, matmulParams } from '../../kernels/matmul.wgsl.js';
+import { MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
 import { record } from '../autograd.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
@@ -37,12 +38,22 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (!sameBatch && sizeOf(batchA) !== 1 && sizeOf(batchB) !== 1) {
     throw new RangeError(`matmul: batch dimensions differ: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)} (they must be equal, or one side unbatched)`);
   }
-  const batchShape = sizeOf(batchA) >= sizeOf(batchB) && batchA.length >= batchB.length ? batchA : batchB;
+  // The result takes the batch dimensions of the side that is not broadcast (b's only when a's hold one matrix).
+  const aBatched = sizeOf(batchB) === 1 && (sizeOf(batchA) !== 1 || batchA.length >= batchB.length);
+  const batchShape = sameBatch || aBatched ? batchA : batchB;
   const batch = sizeOf(batchShape);
-  const out = emptyTensor(a.device, [...batchShape, M, N]);
+  const outShape = [...batchShape, M, N];
+  const grid = matmulGrid(M, N, batch);
+  if (grid.some((g) => g > MAX_WORKGROUPS_PER_DIM)) {
+    throw new RangeError(`matmul: output ${formatShape(outShape)} needs a grid of ${grid.join(' × ')} workgroups, at most ${MAX_WORKGROUPS_PER_DIM} per dimension`);
+  }
+  const out = emptyTensor(a.device, outShape);
   if (out.size > 0) {
-    const params = new Uint32Array([M, N, Ka, batch, sizeOf(batchA) === 1 ? 0 : M * Ka, sizeOf(batchB) === 1 ? 0 : Ka * N]);
-    a.device.dispatch(matmulKernel({ transposeA: tA, transposeB: tB }), params, [a.buffer, b.buffer, out.buffer], matmulGrid(M, N, batch));
+    const params = matmulParams({
+      M, N, K: Ka, transposeA: tA, transposeB: tB,
+      broadcastA: sizeOf(batchA) === 1, broadcastB: sizeOf(batchB) === 1,
+    });
+    a.device.dispatch(matmulKernel, params, [a.buffer, b.buffer, out.buffer], grid);
   }
   // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G  (transposed back where op transposes).
   return record(out, 'matmul', [a, b], (g) => [

@@ -1,0 +1,139 @@
+/**
+ * The matmul kernel against the float64 reference, for odd and even shapes, every transpose
+ * combination, batches and broadcast batches.
+ *
+ * Tolerance (error analysis): inputs are float32 and the reference multiplies the same float32
+ * values in float64, so the only error is the kernel's: a sum of K products accumulated with one
+ * rounding per fma. The standard bound for a dot product is |ĉ − c| ≤ γ_K · Σ_k |a_ik||b_kj| with
+ * γ_K = K·u / (1 − K·u) and u = 2⁻²⁴ (unit roundoff). We allow K·ε₃₂ · Σ|a||b| with ε₃₂ = 2⁻²³ = 2u,
+ * which covers γ_K for every K here (K·u ≪ 1), whatever order the kernel sums in. Σ|a||b| comes from
+ * the same reference applied to |a| and |b|.
+ */
+import { describe, expect, it } from 'vitest';
+import * as wc from '../../index.js';
+import { matmulReference } from '../../kernels/matmul.reference.js';
+import { checkGrad } from '../helpers/gradcheck.js';
+import { useDevice } from '../helpers/device.js';
+import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
+
+interface Case {
+  M: number;
+  N: number;
+  K: number;
+  /** Batch dimensions of a and b ([] = one matrix, broadcast when the other side has a batch). */
+  batchA?: number[];
+  batchB?: number[];
+}
+
+const prod = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
+
+/** Per-batch float64 reference and error bound K·ε₃₂·Σ|a||b| for op(A)·op(B). */
+function reference(a: Float32Array, b: Float32Array, c: Case, tA: boolean, tB: boolean, batch: number) {
+  const { M, N, K } = c;
+  const sa = prod(c.batchA ?? []) === 1 ? 0 : M * K;
+  const sb = prod(c.batchB ?? []) === 1 ? 0 : K * N;
+  const want = new Float64Array(batch * M * N);
+  const bound = new Float64Array(batch * M * N);
+  for (let i = 0; i < batch; i++) {
+    const ai = a.subarray(i * sa, i * sa + M * K);
+    const bi = b.subarray(i * sb, i * sb + K * N);
+    want.set(matmulReference(ai, bi, M, N, K, tA, tB), i * M * N);
+    const absProd = matmulReference(ai.map(Math.abs), bi.map(Math.abs), M, N, K, tA, tB);
+    bound.set(absProd.map((s) => K * EPS32 * s), i * M * N);
+  }
+  return { want, bound };
+}
+
+async function check(c: Case, tA: boolean, tB: boolean, seed: number): Promise<void> {
+  const { M, N, K } = c;
+  const batchA = c.batchA ?? [], batchB = c.batchB ?? [];
+  const shapeA = [...batchA, ...(tA ? [K, M] : [M, K])];
+  const shapeB = [...batchB, ...(tB ? [N, K] : [K, N])];
+  const a = toF32(randomArray(prod(shapeA), seed));
+  const b = toF32(randomArray(prod(shapeB), seed + 1));
+  const batchShape = prod(batchA) >= prod(batchB) ? batchA : batchB;
+  const batch = prod(batchShape);
+  const y = wc.matmul(wc.tensor(a, shapeA), wc.tensor(b, shapeB), { transposeA: tA, transposeB: tB });
+  const what = `${JSON.stringify(shapeA)}${tA ? 'ᵀ' : ''} · ${JSON.stringify(shapeB)}${tB ? 'ᵀ' : ''}`;
+  expect(y.shape, what).toEqual([...batchShape, M, N]);
+  const got = await y.toArray();
+  const { want, bound } = reference(a, b, c, tA, tB, batch);
+  let worst = -1, worstRatio = 1;
+  for (let i = 0; i < want.length; i++) {
+    const ratio = Math.abs(got[i]! - want[i]!) / bound[i]!;
+    if (!(ratio <= worstRatio) && !(got[i] === want[i])) { worst = i; worstRatio = ratio; }
+  }
+  if (worst >= 0) expect.fail(`${what}: element ${worst} is ${got[worst]}, expected ${want[worst]} ± ${bound[worst]}`);
+}
+
+const transposes: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const tag = (tA: boolean, tB: boolean) => `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'}`;
+
+describe('matmul kernel vs float64 reference', () => {
+  useDevice();
+
+  // 1 and 3 (smaller than one 8×8 block), 17 and 65 (partial blocks and partial 64-wide
+  // workgroups), 129 (three workgroups), even sizes, and K from 1 to 129.
+  const shapes: Case[] = [
+    { M: 1, N: 1, K: 1 }, { M: 3, N: 1, K: 17 }, { M: 1, N: 17, K: 3 }, { M: 17, N: 3, K: 129 },
+    { M: 8, N: 8, K: 8 }, { M: 16, N: 24, K: 4 }, { M: 65, N: 66, K: 67 }, { M: 129, N: 17, K: 3 },
+    { M: 3, N: 129, K: 1 },
+  ];
+  for (const [tA, tB] of transposes) {
+    it(`${tag(tA, tB)} for odd and even shapes`, async () => {
+      for (const [i, c] of shapes.entries()) await check(c, tA, tB, 10 * i);
+    });
+  }
+
+  it('a 129 × 129 × 129 product (several workgroups in both directions)', async () => {
+    await check({ M: 129, N: 129, K: 129 }, false, false, 3);
+    await check({ M: 129, N: 129, K: 129 }, true, true, 4);
+  });
+
+  for (const [tA, tB] of transposes) {
+    it(`${tag(tA, tB)} batched and broadcast over batches`, async () => {
+      await check({ M: 3, N: 5, K: 17, batchA: [2, 3], batchB: [2, 3] }, tA, tB, 1);
+      await check({ M: 17, N: 3, K: 5, batchA: [], batchB: [4] }, tA, tB, 2);
+      await check({ M: 5, N: 17, K: 3, batchA: [3], batchB: [] }, tA, tB, 3);
+      await check({ M: 9, N: 9, K: 9, batchA: [1], batchB: [2, 2] }, tA, tB, 4);
+    });
+  }
+
+  it('K = 0 gives zeros; an empty batch gives an empty result', async () => {
+    expect(Array.from(await wc.matmul(wc.zeros([2, 0]), wc.zeros([0, 3])).toArray())).toEqual([0, 0, 0, 0, 0, 0]);
+    const e = wc.matmul(wc.zeros([0, 2, 3]), wc.zeros([3, 4]));
+    expect(e.shape).toEqual([0, 2, 4]);
+    expect(e.size).toBe(0);
+  });
+
+  it('gradients with a broadcast, transposed operand', async () => {
+    const x = (shape: number[], seed: number) => ({ data: randomArray(prod(shape), seed), shape });
+    await checkGrad((a, b) => wc.matmul(a, b, { transposeA: true }), [x([4, 3], 1), x([2, 4, 5], 2)]);
+    await checkGrad((a, b) => wc.matmul(a, b, { transposeB: true }), [x([2, 3, 4], 1), x([5, 4], 2)]);
+  });
+});
+
+describe('matmul argument errors', () => {
+  useDevice();
+
+  it('names both shapes when the inner dimensions differ', () => {
+    expect(() => wc.matmul(wc.zeros([3, 4]), wc.zeros([5, 6]))).toThrow('matmul: inner dimensions differ: a is [3, 4], b is [5, 6]');
+    expect(() => wc.matmul(wc.zeros([3, 4]), wc.zeros([3, 4]), { transposeB: true, transposeA: true }))
+      .toThrow('matmul: inner dimensions differ: a is [3, 4] (transposed), b is [3, 4] (transposed)');
+  });
+
+  it('names both shapes when the batch dimensions differ', () => {
+    expect(() => wc.matmul(wc.zeros([2, 3, 4]), wc.zeros([3, 4, 5])))
+      .toThrow('matmul: batch dimensions differ: a is [2, 3, 4], b is [3, 4, 5] (they must be equal, or one side unbatched)');
+  });
+
+  it('rejects operands with fewer than 2 dimensions', () => {
+    expect(() => wc.matmul(wc.zeros([4]), wc.zeros([4, 2])))
+      .toThrow('matmul: operands must have at least 2 dimensions, a is [4], b is [4, 2]');
+  });
+
+  it('rejects a batch too large for one dispatch grid', () => {
+    expect(() => wc.matmul(wc.zeros([65536, 1, 1]), wc.zeros([1, 1])))
+      .toThrow('matmul: output [65536, 1, 1] needs a grid of 1 × 1 × 65536 workgroups, at most 65535 per dimension');
+  });
+});
