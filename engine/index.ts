@@ -6,3 +6,4 @@ export { noGrad, withGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
 export { DeviceLostError, NoAdapterError, DisposedError, GPUError } from './errors.js';
 export * from './ops/index.js';
+export * as linalg from './linalg/index.js';

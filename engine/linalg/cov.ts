@@ -1,0 +1,58 @@
+/**
+ * cov(x [n, d], {center}) = XᵀX / n, or with center: (X − 1μᵀ)ᵀ(X − 1μᵀ) / n with μ the column means
+ * (the population covariance, divided by n, not n − 1). One dispatch of kernels/covariance.wgsl.ts
+ * (upper-triangle tiles, mirrored; deterministic), plus the column means when centering.
+ *
+ * Backward: C = X̃ᵀX̃/n with X̃ = X − 1μᵀ gives dX = X̃(G + Gᵀ)/n. The centering's own term,
+ * −1·(1ᵀX̃)(G + Gᵀ)/n², vanishes because the columns of X̃ sum to zero.
+ */
+import { covarianceKernel, covarianceTiles } from '../../kernels/covariance.wgsl.js';
+import { MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
+import { noGrad, record } from '../autograd.js';
+import type { Device } from '../device.js';
+import { add, mul, sub } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { mean } from '../ops/reduce.js';
+import { tidy } from '../scope.js';
+import { emptyTensor, type Tensor } from '../tensor.js';
+import { checkMatrix } from './matrix-stats.js';
+
+export interface CovOptions {
+  /** Subtract the column means first (default false: the raw second moment XᵀX / n). */
+  center?: boolean;
+}
+
+/** Throws when a [d, d] result has more upper-triangle tiles than one dispatch dimension holds. */
+export function checkCovarianceWidth(op: string, d: number): void {
+  if (covarianceTiles(d).groups > MAX_WORKGROUPS_PER_DIM) {
+    throw new RangeError(`${op}: d = ${d} columns give a ${d}×${d} result larger than this kernel supports (at most ${covarianceTiles(d).tiles - 1} tiles of 32 per side)`);
+  }
+}
+
+/**
+ * Encodes c = (accumulate ? c : 0) + scale·Σ_k x̃_k x̃_kᵀ for x [rows, d] into `out` ([d, d]);
+ * `mu` centres the rows when given.
+ */
+export function encodeCovariance(device: Device, x: GPUBuffer, rows: number, d: number, out: GPUBuffer, scale: number, accumulate: boolean, mu?: GPUBuffer): void {
+  const { tiles, groups } = covarianceTiles(d);
+  const params = new ArrayBuffer(16);
+  new Uint32Array(params, 0, 3).set([rows, d, tiles]);
+  new Float32Array(params, 12, 1)[0] = scale;
+  const buffers = mu ? [x, mu, out] : [x, out];
+  device.dispatch(covarianceKernel({ centered: mu !== undefined, accumulate }), new Uint8Array(params), buffers, [groups, 1, 1]);
+}
+
+export function cov(x: Tensor, opts: CovOptions = {}): Tensor {
+  checkMatrix('cov', 'x', x);
+  const [n, d] = x.shape as [number, number];
+  checkCovarianceWidth('cov', d);
+  const center = opts.center ?? false;
+  const mu = center ? tidy(() => noGrad(() => mean(x, 0))) : null;
+  const out = emptyTensor(x.device, [d, d]);
+  encodeCovariance(x.device, x.buffer, n, d, out.buffer, 1 / n, false, mu?.buffer);
+  mu?.dispose();
+  return record(out, 'cov', [x], (g) => {
+    const xc = center ? sub(x, mean(x, 0)) : x;
+    return [mul(add(matmul(xc, g), matmul(xc, g, { transposeB: true })), 1 / n)];
+  });
+}

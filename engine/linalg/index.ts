@@ -1,0 +1,4 @@
+/** Linear algebra: covariance (one shot and streaming), symmetric eigendecomposition (full and leading), SVD. */
+export { cov, type CovOptions } from './cov.js';
+export { CovarianceAccumulator, type CovarianceAccumulatorOptions } from './covariance-accumulator.js';
+export { eigh, type EighOptions, type EighResult } from './eigh.js';
