@@ -9,6 +9,7 @@ import { sumTo } from './reduce.js';
 /** Same data, new shape (one entry may be −1: inferred). Shares the buffer; no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', 'x', x);
+  if (!Array.isArray(shape)) throw new TypeError(`reshape: shape must be a list of integers, got ${typeof shape}`);
   const inferred = shape.filter((d) => d === -1).length;
   if (inferred > 1) throw new RangeError(`reshape: at most one dimension may be -1, got ${formatShape(shape)}`);
   let target = [...shape];
