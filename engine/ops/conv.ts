@@ -2,19 +2,20 @@
  * conv2d(x, w, {stride, padding, dilation, bias}): 2-D cross-correlation over NCHW tensors with
  * PyTorch semantics, as im2col + matmul. With P = unfold(x) ([N, K, L], K = Cin·kh·kw, L = Ho·Wo)
  * and W = w viewed as [Cout, K]:
- *   y[n] = W · P[n] (+ bias)                                  one unfold, one batched matmul
- *   dW   = Σ_n g[n] · P[n]ᵀ                                   batched matmul, sum over n
- *   dx   = fold(Wᵀ · g[n])                                    matmul, col2im gather
- *   dbias = Σ_{n,l} g[n, :, l]
- * so the convolution rides on the matmul kernel, and the only convolution-specific kernels are
- * unfold and its deterministic adjoint fold (kernels/unfold.wgsl.ts). The patches P are kept from
- * the forward for dW and freed once the backward has used them.
+ *   y[n] = W · P[n] + b                                        one unfold, one batched matmul
+ *   dW   = Σ_n g[n] · P[n]ᵀ,  db = Σ_{n,l} g[n, :, l]          batched matmul, sum over n
+ *   dx   = fold(Wᵀ · g[n])                                     matmul, col2im gather
+ * The bias rides in the matmul in homogeneous coordinates: P gets a row of ones and W the bias as
+ * an extra column, [W | b]·[P; 1] = W·P + b, and the last column of Σ_n g[n]·[P[n]; 1]ᵀ is db.
+ * So the convolution reuses the matmul kernel, and its only own kernels are unfold and the
+ * deterministic adjoint fold (kernels/unfold.wgsl.ts). The patches are kept from the forward for
+ * the weight gradient and freed once the backward has used them.
  */
 import { isGradEnabled, noGrad, record } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add } from './elementwise.js';
+import { concat, slice } from './indexing.js';
 import { checkFloat, checkTensor } from './map.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
@@ -56,10 +57,11 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const K = Cin * kh * kw, L = Ho * Wo;
   const inputs = bias ? [x, w, bias] : [x, w];
 
-  const cols = unfoldRaw(x, geom, 'cols');
+  const cols = unfoldRaw(x, geom, 'cols', bias !== undefined); // [N, K (+1), L]
   const out = noGrad(() => tidy(() => {
-    const y = reshape(matmul(reshape(w, [Cout, K]), cols), [N, Cout, Ho, Wo]);
-    return bias ? add(y, reshape(bias, [Cout, 1, 1])) : y;
+    const w2 = reshape(w, [Cout, K]);
+    const wb = bias ? concat([w2, reshape(bias, [Cout, 1])], 1) : w2;
+    return reshape(matmul(wb, cols), [N, Cout, Ho, Wo]);
   }));
   if (!(isGradEnabled() && inputs.some((t) => t.requiresGrad))) {
     cols.dispose();
@@ -68,9 +70,11 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   return record(out, 'conv2d', inputs, (g) => tidy(() => {
     const g3 = reshape(g, [N, Cout, L]);
     const dx = x.requiresGrad ? foldRaw(matmul(reshape(w, [Cout, K]), g3, { transposeA: true }), geom, 'cols', N, Cin) : null;
-    const dw = w.requiresGrad ? reshape(sum(matmul(g3, cols, { transposeB: true }), 0), w.shape) : null;
-    const db = bias?.requiresGrad ? sum(g3, [0, 2]) : null;
+    const dwb = w.requiresGrad || bias?.requiresGrad ? sum(matmul(g3, cols, { transposeB: true }), 0) : null; // [Cout, K (+1)]
     cols.dispose();
+    if (!dwb) return [dx, null, null];
+    const dw = w.requiresGrad ? reshape(bias ? slice(dwb, 1, 0, K) : dwb, w.shape) : null;
+    const db = bias?.requiresGrad ? reshape(slice(dwb, 1, K), [Cout]) : null;
     return [dx, dw, db];
   }));
 }

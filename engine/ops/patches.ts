@@ -7,13 +7,14 @@ import { grid1d } from '../../kernels/spec.js';
 import { window2dParams, type Window2d } from '../../kernels/window2d.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 
-/** Patches of x [N, C, H, W] (no autograd). */
-export function unfoldRaw(x: Tensor, w: Window2d, layout: PatchLayout): Tensor {
+/** Patches of x [N, C, H, W] (no autograd); `onesRow` appends an entry 1 to every patch. */
+export function unfoldRaw(x: Tensor, w: Window2d, layout: PatchLayout, onesRow = false): Tensor {
   const [N, C] = x.shape as [number, number];
-  const K = C * w.kernel[0] * w.kernel[1], L = w.out[0] * w.out[1];
+  const K = C * w.kernel[0] * w.kernel[1] + (onesRow ? 1 : 0), L = w.out[0] * w.out[1];
   const out = emptyTensor(x.device, layout === 'rows' ? [N * L, K] : [N, K, L]);
   if (out.size > 0) {
-    x.device.dispatch(unfoldKernel(layout), window2dParams(w, N, C, out.size), [x.buffer, out.buffer], grid1d(out.size, UNFOLD_WORKGROUP));
+    const invocations = N * C * L; // one per (n, c, patch)
+    x.device.dispatch(unfoldKernel(layout), window2dParams(w, N, C, invocations, onesRow ? 1 : 0), [x.buffer, out.buffer], grid1d(invocations, UNFOLD_WORKGROUP));
   }
   return out;
 }
