@@ -36,7 +36,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32)`;
 
 export function softmaxKernel(kind: SoftmaxKind): KernelSpec {
-  const write = kind === 'softmax' ? 'exp(x[at] - m) / s' : 'x[at] - m - logS';
+  const [prepare, write] = kind === 'softmax' ? ['', 'exp(x[at] - m) / s'] : ['let logS = log(s);', 'x[at] - m - logS'];
   const code = /* wgsl */ `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
@@ -46,7 +46,7 @@ ${LINE}
   for (var k = 1u; k < p.r; k++) { m = max(m, x[base + k * p.inner]); }
   var s = 0.0;
   for (var k = 0u; k < p.r; k++) { s += exp(x[base + k * p.inner] - m); }
-  let logS = log(s);
+  ${prepare}
   for (var k = 0u; k < p.r; k++) {
     let at = base + k * p.inner;
     y[at] = ${write};

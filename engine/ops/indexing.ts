@@ -80,14 +80,9 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     stridedCopy('concat', t, { offset: 0, strides: stridesOf(t.shape) }, y, { offset: offset * yStrides[a]!, strides: yStrides }, t.shape);
     offset += t.shape[a]!;
   }
-  return record(y, 'concat', tensors, (g) => {
-    let start = 0;
-    return sizes.map((n) => {
-      const part = slice(g, a, start, start + n);
-      start += n;
-      return part;
-    });
-  });
+  const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((n, d) => n + d, 0));
+  return record(y, 'concat', tensors, (g) =>
+    tensors.map((t, k) => (t.requiresGrad ? slice(g, a, starts[k]!, starts[k]! + sizes[k]!) : null)));
 }
 
 const FLOAT_NAN_BITS = 0x7fc00000;
