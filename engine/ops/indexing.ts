@@ -11,6 +11,11 @@ import { stridedCopy } from './copy.js';
 import { full } from './creation.js';
 import { checkFloat, checkTensor } from './map.js';
 
+/** Ops along an axis need one: a clear error for a scalar. */
+export function checkHasAxis(op: string, arg: string, t: Tensor): void {
+  if (t.rank === 0) throw new RangeError(`${op}: ${arg} must have at least one dimension, got a scalar`);
+}
+
 /** x viewed as [outer, size of axis, inner]. */
 function around(shape: readonly number[], axis: number): { outer: number; r: number; inner: number } {
   return { outer: sizeOf(shape.slice(0, axis)), r: shape[axis]!, inner: sizeOf(shape.slice(axis + 1)) };
@@ -36,6 +41,7 @@ function position(op: string, arg: string, v: number, axis: number, shape: reado
  */
 export function slice(x: Tensor, axis: number, start: number, end?: number): Tensor {
   checkTensor('slice', 'x', x);
+  checkHasAxis('slice', 'x', x);
   const a = normAxis('slice', axis, x.rank);
   const s = position('slice', 'start', start, a, x.shape);
   const e = position('slice', 'end', end ?? x.shape[a]!, a, x.shape);
@@ -61,6 +67,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   tensors.forEach((t, k) => checkTensor('concat', `tensors[${k}]`, t));
   const first = tensors[0]!;
+  checkHasAxis('concat', 'tensors[0]', first);
   const a = normAxis('concat', axis, first.rank);
   for (const [k, t] of tensors.entries()) {
     const same = t.rank === first.rank && t.shape.every((d, i) => i === a || d === first.shape[i]);
@@ -101,7 +108,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   if (indices.dtype !== 'int32') throw new TypeError(`gather: indices must be int32, got ${indices.dtype}`);
   if (indices.rank !== 1) throw new RangeError(`gather: indices must be 1-D, got shape ${formatShape(indices.shape)}`);
   if (indices.device !== x.device) throw new Error('gather: x and indices live on different devices');
-  if (x.rank === 0) throw new RangeError('gather: x must have at least one dimension, got a scalar');
+  checkHasAxis('gather', 'x', x);
   const a = normAxis('gather', axis, x.rank);
   const { outer, r, inner } = around(x.shape, a);
   const m = indices.size;

@@ -7,6 +7,7 @@ import { grid1d, type KernelSpec } from '../../kernels/spec.js';
 import { record } from '../autograd.js';
 import { normAxis, sizeOf } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
+import { checkHasAxis } from './indexing.js';
 import { checkFloat, checkTensor } from './map.js';
 
 const FORWARD = { softmax: softmaxKernel('softmax'), logSoftmax: softmaxKernel('logSoftmax') };
@@ -15,7 +16,7 @@ const BACKWARD = { softmax: softmaxBackwardKernel('softmax'), logSoftmax: softma
 function run(kind: SoftmaxKind, x: Tensor, axis: number): Tensor {
   checkTensor(kind, 'x', x);
   checkFloat(kind, 'x', x);
-  if (x.rank === 0) throw new RangeError(`${kind}: x must have at least one dimension, got a scalar`);
+  checkHasAxis(kind, 'x', x);
   const a = normAxis(kind, axis, x.rank);
   const params = new Uint32Array([sizeOf(x.shape.slice(0, a)), x.shape[a]!, sizeOf(x.shape.slice(a + 1))]);
   const lines = params[0]! * params[2]!;

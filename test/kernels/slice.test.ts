@@ -60,6 +60,7 @@ describe('slice', () => {
     expect(() => wc.slice(t, 2, 0, 1)).toThrow('slice: axis 2 is out of range for a tensor of rank 2');
     expect(() => wc.slice(3 as unknown as wc.Tensor, 0, 0, 1)).toThrow('slice: x must be a Tensor, got number');
     expect(device().stats().liveTensors).toBe(live);
+    expect(() => wc.slice(wc.tensor(1), 0, 0, 1)).toThrow('slice: x must have at least one dimension, got a scalar');
   });
 });
 
@@ -106,5 +107,6 @@ describe('concat', () => {
     expect(() => wc.concat(a as unknown as wc.Tensor[])).toThrow('concat: tensors must be a non-empty list of tensors, got object');
     expect(() => wc.concat([a, 1 as unknown as wc.Tensor])).toThrow('concat: tensors[1] must be a Tensor, got number');
     expect(() => wc.concat([a, a], 2)).toThrow('concat: axis 2 is out of range for a tensor of rank 2');
+    expect(() => wc.concat([wc.tensor(1), wc.tensor(2)])).toThrow('concat: tensors[0] must have at least one dimension, got a scalar');
   });
 });
