@@ -1,2 +1,3 @@
 /** webgpu-cl: continual learning on WebGPU. */
 export * from './engine/index.js';
+export * as nn from './nn/index.js';

@@ -1,0 +1,44 @@
+/**
+ * Gradient clipping, on the GPU and without readback. Each replaces p.grad by a clipped copy (one
+ * dispatch per gradient for the clipping itself).
+ */
+import { noGrad } from '../engine/autograd.js';
+import { add, clamp, div, minimum, mul, sqrt, square } from '../engine/ops/elementwise.js';
+import { zeros } from '../engine/ops/creation.js';
+import { sum } from '../engine/ops/reduce.js';
+import { keep, tidy } from '../engine/scope.js';
+import type { Tensor } from '../engine/tensor.js';
+
+function withGrads(params: Iterable<Tensor>): (Tensor & { grad: Tensor })[] {
+  return [...params].filter((p): p is Tensor & { grad: Tensor } => p.grad !== null);
+}
+
+function replaceGrad(p: Tensor & { grad: Tensor }, g: Tensor): void {
+  p.grad.dispose();
+  p.grad = keep(g);
+}
+
+/** Clamps every gradient elementwise to [−clipValue, clipValue] (PyTorch's clip_grad_value_). */
+export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
+  if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be ≥ 0, got ${clipValue}`);
+  noGrad(() => {
+    for (const p of withGrads(params)) replaceGrad(p, clamp(p.grad, -clipValue, clipValue));
+  });
+}
+
+/**
+ * Rescales all gradients together so that their joint L2 norm is at most maxNorm (PyTorch's
+ * clip_grad_norm_, norm_type 2):  ‖g‖ = √(Σ_p Σ g²),  g ← g · min(1, maxNorm / (‖g‖ + 1e-6)).
+ * The norm and the factor stay on the GPU. Returns ‖g‖ (before clipping) as a 0-d tensor.
+ */
+export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Tensor {
+  if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
+  const list = withGrads(params);
+  return noGrad(() => tidy(() => {
+    if (list.length === 0) return zeros([]);
+    const total = sqrt(list.map((p) => sum(square(p.grad))).reduce((a, b) => add(a, b)));
+    const coef = minimum(div(maxNorm, add(total, 1e-6)), 1);
+    for (const p of list) replaceGrad(p, mul(p.grad, coef));
+    return total;
+  }));
+}

@@ -1,0 +1,43 @@
+/** SGD with momentum, dampening, Nesterov and L2 weight decay (PyTorch's torch.optim.SGD). */
+import { sgdKernel } from '../../kernels/sgd.wgsl.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { checkRange, Optimizer, type Hyper } from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+
+  constructor(params: Iterable<Tensor>, opts: SGDOptions) {
+    const momentum = checkRange('SGD', 'momentum', opts.momentum ?? 0, 0);
+    const dampening = checkRange('SGD', 'dampening', opts.dampening ?? 0, 0, 1);
+    const weightDecay = checkRange('SGD', 'weightDecay', opts.weightDecay ?? 0, 0);
+    const nesterov = opts.nesterov ?? false;
+    if (nesterov && (momentum === 0 || dampening !== 0)) {
+      throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`);
+    }
+    const hasMomentum = momentum !== 0;
+    super('SGD', params, opts.lr, sgdKernel({ momentum: hasMomentum, nesterov }), hasMomentum ? ['momentumBuffer'] : []);
+    this.momentum = momentum;
+    this.dampening = dampening;
+    this.weightDecay = weightDecay;
+    this.nesterov = nesterov;
+  }
+
+  protected uniforms(): number[] {
+    return [this.lr, this.weightDecay, this.momentum, this.dampening];
+  }
+
+  hyper(): Hyper {
+    return { lr: this.lr, momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov };
+  }
+}
