@@ -247,38 +247,3 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
   return { name: 'jacobi.vectors', code, bindings: ['uniform', 'read', 'readwrite'] };
 }
-
-/**
- * Sorted output: values[k] = a[perm[k], perm[k]], vectors[i, k] = w[perm[k], i] / ‖w[perm[k], :]‖
- * (W has row stride S)
- * (eigenvectors as columns of a [n, n] matrix). The norms come from matrixRowStats of W (row norm² =
- * stats.x + stats.y²): float32 rotations have c² + s² = 1 only to a few ulp, and that error adds up
- * in one direction over the thousands of rotations each column takes (measured: ‖v‖ − 1 ≈ 3e-5 at
- * n = 129 while the columns stay orthogonal to 1e-6), so dividing by the norm removes it.
- * Grid: grid1d(n·n, 64).
- */
-export function eighGatherKernel(): KernelSpec {
-  const code = /* wgsl */ `
-struct Params { n: u32, N: u32, S: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> wStats: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> perm: array<u32>;
-@group(0) @binding(5) var<storage, read_write> values: array<f32>;
-@group(0) @binding(6) var<storage, read_write> vectors: array<f32>;
-${FLAT_WORKGROUP}
-@compute @workgroup_size(${JACOBI_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = flatWorkgroup(wid, nwg) * ${JACOBI_WORKGROUP}u + lid;
-  if (idx >= p.n * p.n) { return; }
-  let i = idx / p.n;
-  let k = idx % p.n;
-  let src = perm[k];
-  let st = wStats[src];
-  vectors[idx] = w[src * p.S + i] / sqrt(st.x + st.y * st.y);
-  if (i == 0u) { values[k] = a[src * p.N + src]; }
-}
-`;
-  return { name: 'eigh.gather', code, bindings: ['uniform', 'read', 'read', 'read', 'read', 'readwrite', 'readwrite'] };
-}

@@ -18,15 +18,17 @@
  * covariance, `eighTop` (subspace iteration + this solver on a small matrix) is much cheaper.
  */
 import {
-  JACOBI_TILE, JACOBI_WORKGROUP, ROT_BYTES, eighGatherKernel, jacobiApplyKernel, jacobiLoadKernel,
-  jacobiRotationsKernel, jacobiVectorsKernel,
+  JACOBI_TILE, JACOBI_WORKGROUP, ROT_BYTES, jacobiApplyKernel, jacobiLoadKernel, jacobiRotationsKernel,
+  jacobiVectorsKernel,
 } from '../../kernels/jacobi-eigh.wgsl.js';
 import { descendingOrder } from '../../kernels/jacobi.reference.js';
 import { grid1d } from '../../kernels/spec.js';
 import type { Device } from '../device.js';
 import { formatShape } from '../shape.js';
-import { emptyTensor, type Tensor } from '../tensor.js';
-import { checkFinite, checkMatrix, matrixStats, rowStats } from './matrix-stats.js';
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
+import { gatherColumns } from './gather.js';
+import { checkFinite, checkMatrix, matrixStats } from './matrix-stats.js';
 
 export interface EighOptions {
   /** Stop when the off-diagonal norm is at most tol·‖A‖_F (default 1e-6). */
@@ -108,14 +110,8 @@ export async function eigh(a: Tensor, opts: EighOptions = {}): Promise<EighResul
       (opts.onWarning ?? console.warn)(`eigh: not converged after ${sweeps} sweeps: off-diagonal norm ${offNorm.toExponential(2)}·‖a‖_F > tol ${tol}; results are approximate (raise maxSweeps)`);
     }
     const order = descendingOrder(stats.diagonal.subarray(0, n));
-    const perm = device.allocate(n * 4);
-    device.upload(perm, Uint32Array.from(order));
-    const values = emptyTensor(device, [n]);
-    const vectors = emptyTensor(device, [n, n]);
-    const wStats = rowStats(device, w, N, S);
-    device.dispatch(eighGatherKernel(), new Uint32Array([n, N, S]), [work, w, wStats, perm, values.buffer, vectors.buffer], grid1d(n * n, JACOBI_WORKGROUP));
-    device.release(perm);
-    device.release(wStats);
+    const values = tensor(Float32Array.from(order, (i) => stats.diagonal[i]!), [n], { device });
+    const vectors = gatherColumns(device, w, N, S, order, n);
     return { values, vectors, sweeps, offNorm };
   } finally {
     device.release(work);

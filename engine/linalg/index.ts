@@ -2,3 +2,5 @@
 export { cov, type CovOptions } from './cov.js';
 export { CovarianceAccumulator, type CovarianceAccumulatorOptions } from './covariance-accumulator.js';
 export { eigh, type EighOptions, type EighResult } from './eigh.js';
+export { svd, type SvdOptions, type SvdResult } from './svd.js';
+export { eighTop, eighEnergy, type EighTopOptions, type EighTopResult, type EighEnergyResult } from './eigh-top.js';

@@ -25,6 +25,8 @@ export interface MatrixStats {
   offNorm: number;
   /** a_ii for i < min(rows, cols). */
   diagonal: Float64Array;
+  /** ‖a_i,:‖ for every row. */
+  rowNorms: Float64Array;
   /** max |a_ij − a_ji| (square matrices; 0 otherwise). */
   asymmetry: number;
   /** First row holding a NaN or ±Inf, or −1. */
@@ -45,13 +47,15 @@ export async function matrixStats(device: Device, buffer: GPUBuffer, rows: numbe
     const s = new Float32Array(await device.read(out, rows * 16));
     let off = 0, diag2 = 0, asym = 0, badRow = -1;
     const diagonal = new Float64Array(Math.min(rows, cols));
+    const rowNorms = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
       off += s[4 * i]!;
+      rowNorms[i] = Math.sqrt(s[4 * i]! + s[4 * i + 1]! ** 2);
       if (i < diagonal.length) { diagonal[i] = s[4 * i + 1]!; diag2 += s[4 * i + 1]! ** 2; }
       asym = Math.max(asym, s[4 * i + 2]!);
       if (s[4 * i + 3]! !== 0 && badRow < 0) badRow = i;
     }
-    return { norm: Math.sqrt(off + diag2), offNorm: Math.sqrt(off), diagonal, asymmetry: asym, badRow };
+    return { norm: Math.sqrt(off + diag2), offNorm: Math.sqrt(off), diagonal, rowNorms, asymmetry: asym, badRow };
   } finally {
     device.release(out);
   }

@@ -1,0 +1,193 @@
+/**
+ * Jacobi eigh (and the subspace eighTop/eighEnergy) on the GPU, checked by residuals, orthogonality
+ * and against the float64 cyclic Jacobi reference.
+ *
+ * Tolerances (the brief's, justified): a converged float32 Jacobi is backward stable, the computed
+ * pairs are exact for A + E with ‖E‖ ≲ p(n)·ε₃₂·‖A‖ and p a low-degree polynomial from the rotations
+ * each entry takes (Demmel & Veselić 1992); with stopping at off(A) ≤ 1e-6·‖A‖_F that gives
+ * residuals ≈ 1e-6–1e-5 up to n = 200, and by Weyl's theorem eigenvalues within ‖E‖ of the exact
+ * ones. 1e-4 leaves one to two decades of margin; a wrong rotation sign or pairing gives O(1).
+ */
+import { describe, expect, it } from 'vitest';
+import * as wc from '../../index.js';
+import { covarianceReference } from '../../kernels/covariance.reference.js';
+import { jacobiEighReference, roundRobinPair } from '../../kernels/jacobi.reference.js';
+import { orthonormalize } from '../../engine/linalg/eigh-top.js';
+import { useDevice } from '../helpers/device.js';
+import { randomArray, toF32 } from '../helpers/numeric.js';
+import { eigResidual, frobenius, mnistCentralPixels, orthogonalityError, withSpectrum } from './linalg-fixtures.js';
+
+const { linalg } = wc;
+const TOL = 1e-4;
+
+/** Runs eigh on a and checks residual, orthogonality, order and the reference's eigenvalues. */
+async function checkEigh(a: Float32Array, n: number, what: string): Promise<void> {
+  const r = await linalg.eigh(wc.tensor(a, [n, n]));
+  expect(r.values.shape, what).toEqual([n]);
+  expect(r.vectors.shape, what).toEqual([n, n]);
+  const values = await r.values.toArray();
+  const vectors = await r.vectors.toArray();
+  const norm = frobenius(a);
+  expect(eigResidual(a, n, values, vectors, n), `${what}: ‖AV − VΛ‖/‖A‖`).toBeLessThanOrEqual(TOL);
+  expect(orthogonalityError(vectors, n, n), `${what}: max |VᵀV − I|`).toBeLessThanOrEqual(TOL);
+  for (let i = 1; i < n; i++) expect(values[i]!, `${what}: descending`).toBeLessThanOrEqual(values[i - 1]!);
+  const ref = jacobiEighReference(a, n);
+  for (let i = 0; i < n; i++) {
+    expect(Math.abs(values[i]! - ref.values[i]!), `${what}: eigenvalue ${i}`).toBeLessThanOrEqual(TOL * norm);
+  }
+  expect(r.offNorm, what).toBeLessThanOrEqual(1e-6);
+}
+
+describe('round-robin ordering (reference and kernels share it)', () => {
+  it('each round is a perfect matching and a sweep meets every pair once', () => {
+    for (const N of [2, 4, 18, 130]) {
+      const seen = new Set<number>();
+      for (let r = 0; r < N - 1; r++) {
+        const players = new Set<number>();
+        for (let k = 0; k < N / 2; k++) {
+          const [p, q] = roundRobinPair(k, r, N);
+          expect(p).toBeLessThan(q);
+          players.add(p).add(q);
+          seen.add(p * N + q);
+        }
+        expect(players.size).toBe(N);
+      }
+      expect(seen.size).toBe((N * (N - 1)) / 2);
+    }
+  });
+
+  it('the float64 reference diagonalises to rounding level', () => {
+    const n = 17;
+    const a = withSpectrum(Array.from({ length: n }, (_, i) => i - 5), 3);
+    const ref = jacobiEighReference(a, n);
+    expect(eigResidual(a, n, ref.values, ref.vectors, n)).toBeLessThan(1e-13);
+    expect(orthogonalityError(ref.vectors, n, n)).toBeLessThan(1e-13);
+    expectSorted(Array.from(ref.values), Array.from({ length: n }, (_, i) => n - 6 - i));
+  });
+});
+
+function expectSorted(got: number[], want: number[]): void {
+  got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThan(1e-5));
+}
+
+describe('linalg.eigh (parallel Jacobi)', () => {
+  useDevice();
+  const sizes = [1, 2, 3, 17, 64, 129];
+
+  it('random symmetric positive definite and indefinite matrices', async () => {
+    for (const n of sizes) {
+      const x = randomArray(n * n, n);
+      const spd = toF32(covarianceReference(x, n, n, 1 / n).map((v, i) => v + (i % (n + 1) === 0 ? 0.1 : 0)));
+      await checkEigh(spd, n, `SPD n=${n}`);
+      const sym = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sym[i * n + j] = x[i * n + j]! + x[j * n + i]!;
+      await checkEigh(sym, n, `indefinite n=${n}`);
+    }
+  });
+
+  it('rank-deficient, repeated and ill-conditioned (cond 1e6) spectra', async () => {
+    for (const n of [17, 64]) {
+      await checkEigh(withSpectrum(Array.from({ length: n }, (_, i) => (i < n / 3 ? 1 + i : 0)), n), n, `rank ${Math.ceil(n / 3)} of ${n}`);
+      await checkEigh(withSpectrum(Array.from({ length: n }, (_, i) => (i < n / 2 ? 3 : -1)), n + 1), n, `two repeated eigenvalues n=${n}`);
+      await checkEigh(withSpectrum(Array.from({ length: n }, (_, i) => 10 ** (-6 * i / (n - 1))), n + 2), n, `cond 1e6 n=${n}`);
+    }
+  });
+
+  it('a real covariance: MNIST, central 14×14 pixels of 300 images (n = 196)', async () => {
+    const { x, rows, d } = await mnistCentralPixels(300);
+    const c = linalg.cov(wc.tensor(x, [rows, d]), { center: true });
+    await checkEigh(await c.toArray() as Float32Array, d, 'MNIST covariance');
+  });
+
+  it('is deterministic', async () => {
+    const a = withSpectrum(Array.from({ length: 33 }, (_, i) => Math.sin(i)), 5);
+    const r1 = await linalg.eigh(wc.tensor(a, [33, 33]));
+    const r2 = await linalg.eigh(wc.tensor(a, [33, 33]));
+    expect(Array.from(await r2.vectors.toArray())).toEqual(Array.from(await r1.vectors.toArray()));
+    expect(Array.from(await r2.values.toArray())).toEqual(Array.from(await r1.values.toArray()));
+  });
+
+  it('warns and reports offNorm when the sweep cap is reached', async () => {
+    const a = withSpectrum(Array.from({ length: 17 }, (_, i) => i), 6);
+    const warnings: string[] = [];
+    const r = await linalg.eigh(wc.tensor(a, [17, 17]), { maxSweeps: 1, onWarning: (m) => warnings.push(m) });
+    expect(r.sweeps).toBe(1);
+    expect(r.offNorm).toBeGreaterThan(1e-6);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('eigh: not converged after 1 sweeps');
+  });
+
+  it('rejects bad input with clear messages', async () => {
+    await expect(linalg.eigh(wc.zeros([2, 3]))).rejects.toThrow('eigh: a must be square [n, n], got [2, 3]');
+    await expect(linalg.eigh(wc.zeros([0, 0]))).rejects.toThrow('eigh: a must not be empty, got shape [0, 0]');
+    await expect(linalg.eigh(wc.zeros([4]))).rejects.toThrow('eigh: a must be a 2-D matrix, got shape [4]');
+    await expect(linalg.eigh(wc.tensor([1, 2, 0, 1], [2, 2]))).rejects.toThrow('eigh: a must be symmetric: max |a_ij − a_ji| = 2');
+    await expect(linalg.eigh(wc.tensor([1, 0, 0, NaN], [2, 2]))).rejects.toThrow('eigh: a holds NaN or Inf (first in row 1)');
+    await expect(linalg.eigh(wc.tensor([Infinity, 0, 0, 1], [2, 2]))).rejects.toThrow('eigh: a holds NaN or Inf (first in row 0)');
+  });
+});
+
+describe('linalg.eighTop / eighEnergy (subspace iteration + Rayleigh–Ritz)', () => {
+  useDevice();
+  const n = 129;
+  // A decaying spectrum like a covariance's: λ_i = 0.9^i.
+  const lambda = Array.from({ length: n }, (_, i) => 0.9 ** i);
+  const a = withSpectrum(lambda, 11);
+
+  it('host QR gives orthonormal columns spanning the input', () => {
+    const rows = 40, s = 7;
+    const y = randomArray(rows * s, 4);
+    const q = orthonormalize(y, rows, s);
+    expect(orthogonalityError(q, rows, s)).toBeLessThan(1e-6);
+    // Y = Q(QᵀY): the projection keeps Y.
+    for (let c = 0; c < s; c++) {
+      const coef = Array.from({ length: s }, (_, j) => { let t = 0; for (let i = 0; i < rows; i++) t += q[i * s + j]! * y[i * s + c]!; return t; });
+      for (let i = 0; i < rows; i++) {
+        let back = 0;
+        for (let j = 0; j < s; j++) back += q[i * s + j]! * coef[j]!;
+        expect(Math.abs(back - y[i * s + c]!)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  for (const k of [1, 5, 17]) {
+    it(`finds the leading ${k} eigenpairs (n = ${n})`, async () => {
+      const r = await linalg.eighTop(wc.tensor(a, [n, n]), k);
+      expect(r.vectors.shape).toEqual([n, k]);
+      const values = await r.values.toArray();
+      const vectors = await r.vectors.toArray();
+      expect(r.residual).toBeLessThanOrEqual(1e-5);
+      expect(eigResidual(a, n, values, vectors, k) * frobenius(a) / lambda[0]!).toBeLessThanOrEqual(TOL * Math.sqrt(k));
+      expect(orthogonalityError(vectors, n, k)).toBeLessThanOrEqual(TOL);
+      const ref = jacobiEighReference(a, n);
+      for (let i = 0; i < k; i++) expect(Math.abs(values[i]! - ref.values[i]!)).toBeLessThanOrEqual(TOL * frobenius(a));
+    });
+  }
+
+  it('falls back to the full eigh when k + oversample ≥ n', async () => {
+    const small = withSpectrum([5, 4, 3, 2, 1, 0.5, 0.25], 2);
+    const r = await linalg.eighTop(wc.tensor(small, [7, 7]), 3);
+    expect(r.iterations).toBe(0);
+    expectSorted(Array.from(await r.values.toArray()), [5, 4, 3]);
+  });
+
+  it('eighEnergy keeps the fewest leading pairs that explain the fraction of the trace', async () => {
+    const trace = lambda.reduce((x, y) => x + y, 0);
+    let acc = 0, want = 0;
+    while (acc < 0.9 * trace) acc += lambda[want++]!;
+    const r = await linalg.eighEnergy(wc.tensor(a, [n, n]), 0.9, { initialK: 8 });
+    expect(r.values.shape).toEqual([want]);
+    expect(r.vectors.shape).toEqual([n, want]);
+    expect(Math.abs(r.trace - trace)).toBeLessThan(1e-4 * trace);
+    expect(r.explained).toBeGreaterThanOrEqual(0.9);
+    expect(Math.abs(r.explained - acc / trace)).toBeLessThan(1e-4);
+  });
+
+  it('rejects bad arguments', async () => {
+    const t = wc.tensor(a, [n, n]);
+    await expect(linalg.eighTop(t, 0)).rejects.toThrow(`eighTop: k must be an integer in [1, ${n}], got 0`);
+    await expect(linalg.eighTop(wc.zeros([3, 4]), 1)).rejects.toThrow('eighTop: a must be square [n, n], got [3, 4]');
+    await expect(linalg.eighEnergy(t, 1.5)).rejects.toThrow('eighEnergy: fraction must be in (0, 1], got 1.5');
+    await expect(linalg.eighEnergy(wc.zeros([3, 3]), 0.5)).rejects.toThrow('eighEnergy: a must be positive semidefinite with a positive trace, got trace 0');
+  });
+});
