@@ -1,0 +1,31 @@
+/**
+ * A projection calculator turns the inputs a layer saw during projComputation into the projector P
+ * [d, d] that its weight gradients are multiplied by on the right (G·P). One calculator per layer.
+ * State is data: named tensors plus a JSON record, for checkpoints.
+ */
+import type { Tensor } from '../../../engine/index.js';
+
+export interface CalculatorState {
+  tensors: Record<string, Tensor>;
+  record: Record<string, unknown>;
+}
+
+export interface ProjectionCalculator {
+  /** Class name as in orthocl, for reports and checkpoints. */
+  readonly kind: string;
+  /** Rows [m, d] of layer inputs (Linear: input rows; Conv2d: unfolded patches). Stays on the GPU. */
+  registerInput(rows: Tensor): void;
+  /** The projector after the task's inputs were registered; null means "do not project". */
+  computeProjection(): Promise<Tensor | null>;
+  state(): CalculatorState;
+  loadState(state: CalculatorState): void;
+  dispose(): void;
+}
+
+/** Throws unless rows is [m, d] with the layer's d. */
+export function checkRows(kind: string, rows: Tensor, d: number | null): number {
+  if (rows.rank !== 2) throw new RangeError(`${kind}.registerInput: rows must be [m, d], got [${rows.shape.join(', ')}]`);
+  const cols = rows.shape[1]!;
+  if (d !== null && cols !== d) throw new RangeError(`${kind}.registerInput: rows have ${cols} features, this layer's calculator has seen ${d}`);
+  return cols;
+}

@@ -1,0 +1,84 @@
+/**
+ * NullSpace calculator (Wang et al., "Training Networks in Null Space of Feature Covariance for
+ * Continual Learning", CVPR 2021; orthocl's NullSpace). The uncentered input covariance is
+ * accumulated over all tasks, C += XᵀX, n += rows (never reset); Σ = C/n = VΛVᵀ.
+ *   default (a ≤ 1): keep the leading eigenvectors explaining at least 1 − R of Σλ, at least one
+ *                    direction stays free; P = U_null·U_nullᵀ over the rest.
+ *   a > 1 (Adam-NSCL mode): null space = eigenvectors with λ ≤ a·λ_min.
+ * The state (C and n) makes checkpoints exact; P is recomputed from it.
+ */
+import { linalg, type Tensor } from '../../../engine/index.js';
+import { checkRows, type CalculatorState, type ProjectionCalculator } from './calculator.js';
+import { energyCut, maskedProjector } from './spectral.js';
+
+export interface NullSpaceOptions {
+  /** Share of the covariance's energy left to the free directions (default 0.05). */
+  R?: number;
+  /** > 1 selects the Adam-NSCL rule λ ≤ a·λ_min (default −1: off). */
+  a?: number;
+}
+
+export class NullSpace implements ProjectionCalculator {
+  readonly kind = 'NullSpace';
+  readonly R: number;
+  readonly a: number;
+  private acc: linalg.CovarianceAccumulator | null = null;
+
+  constructor(opts: NullSpaceOptions = {}) {
+    this.R = opts.R ?? 0.05;
+    this.a = opts.a ?? -1;
+    if (!(this.R > 0 && this.R < 1)) throw new RangeError(`NullSpace: R must be in (0, 1), got ${this.R}`);
+    if (!Number.isFinite(this.a)) throw new RangeError(`NullSpace: a must be a finite number, got ${this.a}`);
+  }
+
+  registerInput(rows: Tensor): void {
+    const d = checkRows(this.kind, rows, this.acc?.d ?? null);
+    this.acc ??= new linalg.CovarianceAccumulator(d);
+    this.acc.add(rows);
+  }
+
+  /** Number of leading eigenvectors kept out of the update space, from Σ's eigenvalues (descending). */
+  kept(values: ArrayLike<number>): number {
+    const d = values.length;
+    if (this.a > 1) {
+      const cut = this.a * values[d - 1]!;
+      let free = 0;
+      for (let i = d - 1; i >= 0 && values[i]! <= cut; i--) free++;
+      return d - free;
+    }
+    return Math.min(energyCut(values, 1 - this.R), d - 1);
+  }
+
+  async computeProjection(): Promise<Tensor> {
+    if (!this.acc || this.acc.count === 0) {
+      throw new Error('NullSpace.computeProjection: no inputs were registered; run forward passes inside projComputation()');
+    }
+    const cov = this.acc.value();
+    const { values, vectors } = await linalg.eigh(cov);
+    cov.dispose();
+    const lambda = await values.data();
+    const k = this.kept(lambda);
+    const P = maskedProjector(vectors, Array.from(lambda, (_, j) => (j >= k ? 1 : 0)));
+    values.dispose();
+    vectors.dispose();
+    return P;
+  }
+
+  state(): CalculatorState {
+    return {
+      tensors: this.acc ? { covSum: this.acc.sum() } : {},
+      record: { kind: this.kind, R: this.R, a: this.a, count: this.acc?.count ?? 0 },
+    };
+  }
+
+  loadState(state: CalculatorState): void {
+    this.dispose();
+    const sum = state.tensors.covSum;
+    if (sum) this.acc = new linalg.CovarianceAccumulator(sum.shape[0]!).load(sum, Number(state.record.count));
+  }
+
+  dispose(): void {
+    this.acc?.dispose();
+    this.acc = null;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * A gradient-projection layer (orthocl's GradProjLayer): one weight, no bias, its own projector P and
+ * its own optimiser step. The weight gradient G (as [out, d]) is multiplied on the right by P, so
+ * updates stay in the subspace P selects (e.g. the null space of earlier tasks' inputs).
+ *
+ * Lifecycle per task: takeSnapshot() → training steps (sgdStep/adamStep/rmsStep after backward) →
+ * projComputation(net, forward passes) which feeds the calculator and recomputes P.
+ */
+import { abs, add, keep, matmul, noGrad, randn, reshape, sub, sum, tidy, zeros, type Generator, type Tensor } from '../../engine/index.js';
+import { assign } from '../../nn/assign.js';
+import { Module } from '../../nn/module.js';
+import type { CalculatorState, ProjectionCalculator } from './calculators/calculator.js';
+import { ProjectedStep, type StepOptions, type StepRule } from './projected-step.js';
+
+export interface SgdStepOptions { lr: number; momentum?: number }
+export interface AdamStepOptions { lr: number; beta1?: number; beta2?: number; eps?: number }
+export interface RmsStepOptions { lr: number; beta?: number; eps?: number }
+
+export abstract class GradProjLayer extends Module {
+  abstract readonly weight: Tensor;
+  /** Fan-in d: the weight is [out, d] for the projection. */
+  abstract readonly inDim: number;
+  private proj: Tensor | null = null;
+  private enabled = true;
+  private post = true;
+  private double = false;
+  /** True inside projComputation: forward passes feed the calculator. */
+  collecting = false;
+  private readonly stepper = new ProjectedStep();
+
+  constructor(readonly calculator: ProjectionCalculator) {
+    super();
+  }
+
+  /** The current projector [d, d], or null before the first projComputation. */
+  get projector(): Tensor | null {
+    return this.proj;
+  }
+
+  /** Turns projection off (the unprojected baseline); returns this for chaining. */
+  disable(): this {
+    this.enabled = false;
+    return this;
+  }
+
+  /** Post-projection (default on): θ = θ₀ − lr·D·P with D the running sum of adjusted gradients. */
+  postProj(enable = true): this {
+    this.post = enable;
+    return this;
+  }
+
+  /** Also projects the raw gradient before Adam/RMSprop statistics. */
+  twoProj(enable = true): this {
+    this.double = enable;
+    return this;
+  }
+
+  /** Stores θ₀ and zeroes the displacement, the moments and the step counter (start of a task). */
+  takeSnapshot(): void {
+    this.stepper.snapshot(this.weight);
+  }
+
+  /** Steps taken since the last snapshot. */
+  get stepCount(): number {
+    return this.stepper.t;
+  }
+
+  /** Feeds the calculator the rows this input contributes (Linear: input rows; Conv2d: patches). */
+  protected abstract inputRows(x: Tensor): Tensor;
+
+  /** Called by subclasses' forward: registers the input while collecting. */
+  protected observe(x: Tensor): void {
+    if (!this.collecting) return;
+    noGrad(() => tidy(() => this.calculator.registerInput(this.inputRows(x))));
+  }
+
+  /** Recomputes P from what the calculator has seen (end of projComputation). */
+  async updateProjector(): Promise<void> {
+    const P = await this.calculator.computeProjection();
+    this.proj?.dispose();
+    this.proj = P;
+  }
+
+  private activeProjector(): Tensor | null {
+    return this.enabled ? this.proj : null;
+  }
+
+  private step(rule: StepRule, opts: StepOptions): void {
+    const g = this.weight.grad;
+    if (!g) throw new Error(`${rule}Step: the weight has no gradient; call backward() before stepping`);
+    this.stepper.step(this.weight, g, this.activeProjector(), rule, { post: this.post, twoProj: this.double }, opts);
+    g.dispose();
+    this.weight.grad = null;
+  }
+
+  /** SGD: a = g (momentum applies to the classic, postProj(false), update). */
+  sgdStep(opts: SgdStepOptions): void {
+    this.step('sgd', opts);
+  }
+
+  /** Adam (Kingma & Ba) on the raw gradient; the resulting update is projected (Adam-NSCL). */
+  adamStep(opts: AdamStepOptions): void {
+    this.step('adam', opts);
+  }
+
+  /** RMSprop with decay β (default 0.99). */
+  rmsStep(opts: RmsStepOptions): void {
+    this.step('rms', { lr: opts.lr, beta2: opts.beta ?? 0.99, eps: opts.eps });
+  }
+
+  /** Σ|θ − θ₀|, differentiable in θ; zero on the first task (no projector yet). */
+  l1dist(): Tensor {
+    const theta0 = this.stepper.theta0;
+    if (!theta0 || !this.proj) return zeros([]);
+    return sum(abs(sub(this.weight, theta0)));
+  }
+
+  /** Moves θ by Gaussian noise of the given amplitude, projected by P (a step in the free subspace). */
+  randomStep(amplitude: number, opts: { generator?: Generator } = {}): void {
+    if (!(amplitude >= 0)) throw new RangeError(`randomStep: amplitude must be ≥ 0, got ${amplitude}`);
+    noGrad(() => tidy(() => {
+      const noise = randn(this.weight.shape, { std: amplitude, generator: opts.generator });
+      const P = this.activeProjector();
+      const delta = P ? reshape(matmul(reshape(noise, [-1, this.inDim]), P), this.weight.shape) : noise;
+      assign(this.weight, add(this.weight, delta));
+    }));
+  }
+
+  /** Projector, optimiser state and calculator state, for checkpoints. */
+  gradProjState(): { tensors: Record<string, Tensor>; record: Record<string, unknown>; calculator: CalculatorState } {
+    const tensors: Record<string, Tensor> = { ...this.stepper.tensors() };
+    if (this.proj) tensors.projector = this.proj;
+    return {
+      tensors,
+      record: { t: this.stepper.t, enabled: this.enabled, post: this.post, twoProj: this.double },
+      calculator: this.calculator.state(),
+    };
+  }
+
+  loadGradProjState(state: { tensors: Record<string, Tensor>; record: Record<string, unknown>; calculator: CalculatorState }): void {
+    const { projector, ...stepTensors } = state.tensors;
+    if (Object.keys(stepTensors).length) this.stepper.load(stepTensors, Number(state.record.t));
+    this.proj?.dispose();
+    this.proj = projector ? keep(projector) : null;
+    this.enabled = Boolean(state.record.enabled);
+    this.post = Boolean(state.record.post);
+    this.double = Boolean(state.record.twoProj);
+    this.calculator.loadState(state.calculator);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.stepper.dispose();
+    this.proj?.dispose();
+    this.proj = null;
+    this.calculator.dispose();
+  }
+}

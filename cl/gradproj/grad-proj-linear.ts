@@ -1,0 +1,30 @@
+/** GradProjLinear(inDim, outDim, calc): y = x·Wᵀ, W [out, in], no bias; collects input rows. */
+import { matmul, reshape, type Generator, type Tensor } from '../../engine/index.js';
+import { kaimingUniform } from '../../nn/init.js';
+import { parameter } from '../../nn/module.js';
+import type { ProjectionCalculator } from './calculators/calculator.js';
+import { GradProjLayer } from './grad-proj-layer.js';
+
+export class GradProjLinear extends GradProjLayer {
+  readonly weight: Tensor;
+
+  constructor(readonly inDim: number, readonly outDim: number, calc: ProjectionCalculator, opts: { generator?: Generator } = {}) {
+    super(calc);
+    for (const [name, v] of [['inDim', inDim], ['outDim', outDim]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`GradProjLinear: ${name} must be a positive integer, got ${v}`);
+    }
+    this.weight = parameter(kaimingUniform([outDim, inDim], { generator: opts.generator }));
+  }
+
+  protected inputRows(x: Tensor): Tensor {
+    return reshape(x, [-1, this.inDim]);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.rank < 2 || x.shape[x.rank - 1] !== this.inDim) {
+      throw new RangeError(`GradProjLinear: x must be [N, ${this.inDim}], got [${x.shape.join(', ')}]`);
+    }
+    this.observe(x);
+    return matmul(x, this.weight, { transposeB: true });
+  }
+}
