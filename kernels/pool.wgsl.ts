@@ -9,22 +9,25 @@
  * iy·W + ix in the plane (i32) for the backward. Average divides by kh·kw (countIncludePad) or by
  * the number of in-bounds positions.
  *
- * Backward: one invocation per input pixel gathers from the windows that contain it, in a fixed
- * order (deterministic, no atomics):
+ * Backward: each input pixel gathers from the windows that contain it, in a fixed order
+ * (deterministic, no atomics):
  *   max  dx[j] = Σ over windows w ∋ j with argmax(w) = j of g[w]
  *   avg  dx[j] = Σ over windows w ∋ j of g[w] / divisor(w)
- * The windows containing position j along an axis are a contiguous range:
- *   fixed     ceil((j + p − k + 1)/s) ≤ i ≤ floor((j + p)/s), clipped to [0, o)
- *   adaptive  floor(j·o/n) ≤ i ≤ ceil((j+1)·o/n) − 1   (the adaptive rule is its own inverse)
+ * Along an axis the windows containing j are a contiguous range ending at the last window that
+ * starts at or before j: fixed floor((j + p)/s) (capped at o − 1), adaptive ceil((j+1)·o/n) − 1
+ * (the adaptive rule is its own inverse); walking down from there while the window's end lies
+ * past j finds the rest without dividing. Integer division runs lane by lane on software
+ * rasterisers, so the fixed-window backward visits the s×s pixels that share a last window in
+ * one invocation (a "cell"), decoding its index once.
  *
- * Parallelisation: one invocation per output (forward) or input (backward) element, 256 per
- * workgroup, grid folded into y; windows are short loops, so no workgroup memory.
+ * Parallelisation: one invocation per output (forward) or cell (backward), 256 per workgroup,
+ * grid folded into y; windows are short loops, so no workgroup memory.
  * Params (kernels/window2d.ts): n = N·C planes, size = (H, W), osize = (Ho, Wo), k, s, pad;
- * flag = 1 for countIncludePad.
+ * flag = 1 for countIncludePad; cells = cells along each axis (backward).
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
-import { WINDOW2D_PARAMS } from './window2d.js';
+import { WINDOW2D_PARAMS, type Window2d } from './window2d.js';
 
 export const POOL_WORKGROUP = 256;
 
@@ -34,7 +37,7 @@ export interface PoolVariant {
 }
 
 const WINDOWS = (adaptive: boolean) => wgsl`
-// First position of window i along an axis (may be negative: padding).
+// First position of window i along axis a (may be negative: padding).
 fn windowStart(i: u32, a: u32) -> i32 {
 #if ${adaptive}
   return i32((i * p.size[a]) / p.osize[a]);
@@ -50,20 +53,30 @@ fn windowEnd(i: u32, a: u32) -> i32 {
   return windowStart(i, a) + i32(p.k[a]);
 #endif
 }
-// Windows containing position j: [firstWindow, lastWindow] (empty when first > last).
-fn firstWindow(j: u32, a: u32) -> i32 {
+// The backward visits input positions in cells: cell c covers cellSpan positions from cellStart.
+// Fixed windows: the s positions j with floor((j + p)/s) = c, i.e. those whose last window is c.
+// Adaptive windows: one position per cell.
+fn cellSpan(a: u32) -> u32 {
 #if ${adaptive}
-  return i32((j * p.osize[a]) / p.size[a]);
+  return 1u;
 #else
-  let t = i32(j + p.pad[a]) - i32(p.k[a]) + 1;
-  return select(0, (t + i32(p.s[a]) - 1) / i32(p.s[a]), t > 0);
+  return p.s[a];
 #endif
 }
-fn lastWindow(j: u32, a: u32) -> i32 {
+fn cellStart(c: u32, a: u32) -> i32 {
 #if ${adaptive}
-  return i32(((j + 1u) * p.osize[a] + p.size[a] - 1u) / p.size[a]) - 1;
+  return i32(c);
 #else
-  return min(i32((j + p.pad[a]) / p.s[a]), i32(p.osize[a]) - 1);
+  return i32(c * p.s[a]) - i32(p.pad[a]);
+#endif
+}
+// The last window that starts at or before position j of cell c. The windows containing j are it
+// and the ones below it whose end lies past j (ends never decrease with i).
+fn lastWindow(j: i32, c: u32, a: u32) -> i32 {
+#if ${adaptive}
+  return i32(((u32(j) + 1u) * p.osize[a] + p.size[a] - 1u) / p.size[a]) - 1;
+#else
+  return min(i32(c), i32(p.osize[a]) - 1);
 #endif
 }
 // Divisor of the average over window (oy, ox): the window's area (countIncludePad; a fixed window
@@ -81,6 +94,11 @@ fn divisor(oy: u32, ox: u32) -> f32 {
   return f32(n);
 }
 `;
+
+/** Cells along each axis for the backward: fixed windows floor((n − 1 + p)/s) + 1, adaptive n. */
+export function poolCells(w: Window2d, adaptive: boolean): [number, number] {
+  return adaptive ? [w.size[0], w.size[1]] : [0, 1].map((a) => Math.floor((w.size[a]! - 1 + w.padding[a]!) / w.stride[a]!) + 1) as [number, number];
+}
 
 /** Forward pooling; `indices` adds a binding for the argmax positions (max only). */
 export function poolKernel(v: PoolVariant & { indices: boolean }): KernelSpec {
@@ -132,7 +150,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   return { name, code, bindings };
 }
 
-/** Backward pooling: g [planes, Ho, Wo] (and, for max, argmax) → dx [planes, H, W]. */
+/**
+ * Backward pooling: g [planes, Ho, Wo] (and, for max, argmax) → dx [planes, H, W]; one invocation
+ * per cell (see cellSpan), total = planes · cells.x · cells.y (`poolCells`).
+ */
 export function poolBackwardKernel(v: PoolVariant): KernelSpec {
   const code = wgsl`
 ${WINDOW2D_PARAMS}
@@ -150,22 +171,34 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let idx = flatWorkgroup(wid, nwg) * ${POOL_WORKGROUP}u + lid;
   if (idx >= p.total) { return; }
-  let ix = idx % p.size.y;
-  let iy = (idx / p.size.y) % p.size.x;
-  let base = (idx / (p.size.x * p.size.y)) * p.osize.x * p.osize.y;
-  let here = i32(iy * p.size.y + ix);
-  var acc = 0.0;
-  for (var oy = firstWindow(iy, 0u); oy <= lastWindow(iy, 0u); oy++) {
-    for (var ox = firstWindow(ix, 1u); ox <= lastWindow(ix, 1u); ox++) {
-      let o = base + u32(oy) * p.osize.y + u32(ox);
+  let cx = idx % p.cells.y;
+  let cy = (idx / p.cells.y) % p.cells.x;
+  let plane = idx / (p.cells.x * p.cells.y);
+  let gBase = plane * p.osize.x * p.osize.y;
+  let xBase = plane * p.size.x * p.size.y;
+  for (var ry = 0u; ry < cellSpan(0u); ry++) {
+    let jy = cellStart(cy, 0u) + i32(ry);
+    if (jy < 0 || jy >= i32(p.size.x)) { continue; }
+    let oyTop = lastWindow(jy, cy, 0u);
+    for (var rx = 0u; rx < cellSpan(1u); rx++) {
+      let jx = cellStart(cx, 1u) + i32(rx);
+      if (jx < 0 || jx >= i32(p.size.y)) { continue; }
+      let here = jy * i32(p.size.y) + jx;
+      let oxTop = lastWindow(jx, cx, 1u);
+      var acc = 0.0;
+      for (var oy = oyTop; oy >= 0 && windowEnd(u32(oy), 0u) > jy; oy--) {
+        for (var ox = oxTop; ox >= 0 && windowEnd(u32(ox), 1u) > jx; ox--) {
+          let o = gBase + u32(oy) * p.osize.y + u32(ox);
 #if ${v.op === 'max'}
-      if (argmax[o] == here) { acc += g[o]; }
+          if (argmax[o] == here) { acc += g[o]; }
 #else
-      acc += g[o] / divisor(u32(oy), u32(ox));
+          acc += g[o] / divisor(u32(oy), u32(ox));
 #endif
+        }
+      }
+      dx[xBase + u32(here)] = acc;
     }
   }
-  dx[idx] = acc;
 }
 `;
   const name = `${v.adaptive ? 'adaptive' : ''}${v.op}PoolBackward`;

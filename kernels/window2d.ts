@@ -19,19 +19,20 @@ export interface Window2d {
   readonly dilation: readonly [number, number];
 }
 
-/** WGSL declaration of the params uniform (binding 0). `n`, `c` and `flag` mean what each kernel says. */
+/** WGSL declaration of the params uniform (binding 0). `n`, `c`, `flag` and `cells` mean what each kernel says. */
 export const WINDOW2D_PARAMS = /* wgsl */ `
 struct Params {
   n: u32, c: u32, total: u32, flag: u32,
   size: vec2<u32>, osize: vec2<u32>, k: vec2<u32>, s: vec2<u32>, pad: vec2<u32>, dil: vec2<u32>,
+  cells: vec2<u32>,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 `;
 
 /** Packs the params uniform: `total` is the number of invocations that do work. */
-export function window2dParams(w: Window2d, n: number, c: number, total: number, flag = 0): Uint32Array {
+export function window2dParams(w: Window2d, n: number, c: number, total: number, flag = 0, cells: readonly [number, number] = [0, 0]): Uint32Array {
   return new Uint32Array([
     n, c, total, flag,
-    ...w.size, ...w.out, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation,
+    ...w.size, ...w.out, ...w.kernel, ...w.stride, ...w.padding, ...w.dilation, ...cells,
   ]);
 }

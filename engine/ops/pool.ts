@@ -7,7 +7,7 @@
  * autograd the forward also writes the argmax positions (int32), which the backward reads and then
  * frees; every backward is a per-input-pixel gather (deterministic, no atomics).
  */
-import { POOL_WORKGROUP, poolBackwardKernel, poolKernel, type PoolVariant } from '../../kernels/pool.wgsl.js';
+import { POOL_WORKGROUP, poolBackwardKernel, poolCells, poolKernel, type PoolVariant } from '../../kernels/pool.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { window2dParams, type Window2d } from '../../kernels/window2d.js';
 import { isGradEnabled, record } from '../autograd.js';
@@ -65,9 +65,11 @@ function pool(op: string, x: Tensor, w: Window2d, v: PoolVariant, includePad: bo
   }
   return record(out, op, [x], (g) => {
     const dx = emptyTensor(x.device, x.shape);
-    if (dx.size > 0) {
+    const cells = poolCells(w, v.adaptive);
+    const invocations = N * C * cells[0] * cells[1];
+    if (invocations > 0) {
       const buffers = [g.buffer, ...(argmax ? [argmax.buffer] : []), dx.buffer];
-      x.device.dispatch(poolBackwardKernel(v), window2dParams(w, N * C, C, dx.size, flag), buffers, grid1d(dx.size, POOL_WORKGROUP));
+      x.device.dispatch(poolBackwardKernel(v), window2dParams(w, N * C, C, invocations, flag, cells), buffers, grid1d(invocations, POOL_WORKGROUP));
     }
     argmax?.dispose();
     return [dx];
