@@ -23,11 +23,12 @@ function patchIndex(layout: PatchLayout, K: number, L: number, n: number, k: num
   return layout === 'rows' ? (n * L + l) * K + k : (n * K + k) * L + l;
 }
 
-/** Patches of x [N, C, H, W] in the given layout. */
-export function unfoldReference(x: ArrayLike<number>, N: number, C: number, w: Window2d, layout: PatchLayout = 'cols'): Float64Array {
-  const K = C * w.kernel[0] * w.kernel[1], L = w.out[0] * w.out[1];
+/** Patches of x [N, C, H, W] in the given layout; `onesRow` appends an entry 1 to every patch. */
+export function unfoldReference(x: ArrayLike<number>, N: number, C: number, w: Window2d, layout: PatchLayout = 'cols', onesRow = false): Float64Array {
+  const K = C * w.kernel[0] * w.kernel[1] + (onesRow ? 1 : 0), L = w.out[0] * w.out[1];
   const out = new Float64Array(N * K * L);
   forEachTap(w, N, C, (n, k, l, xi) => { out[patchIndex(layout, K, L, n, k, l)] = xi < 0 ? 0 : x[xi]!; });
+  if (onesRow) for (let n = 0; n < N; n++) for (let l = 0; l < L; l++) out[patchIndex(layout, K, L, n, K - 1, l)] = 1;
   return out;
 }
 

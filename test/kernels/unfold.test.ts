@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { foldReference, unfoldReference } from '../../kernels/unfold.reference.js';
+import { unfoldRaw } from '../../engine/ops/patches.js';
 import { windowGeometry, type Window2dOptions } from '../../engine/ops/window2d.js';
 import { useDevice } from '../helpers/device.js';
 import { checkGrad } from '../helpers/gradcheck.js';
@@ -48,6 +49,17 @@ describe('unfold and fold vs float64 reference', () => {
       const y = wc.unfoldRows(wc.tensor(x, c.x), c.k, c.opts);
       expect(y.shape, label(c)).toEqual([c.x[0] * w.out[0] * w.out[1], c.x[1] * c.k[0] * c.k[1]]);
       expectClose(await y.toArray(), unfoldReference(x, c.x[0], c.x[1], w, 'rows'), {}, label(c));
+    }
+  });
+
+  it('patches with a row of ones appended (conv2d\'s bias in homogeneous coordinates), both layouts', async () => {
+    for (const c of cases) {
+      const x = toF32(randomArray(size(c.x), 6));
+      const w = windowGeometry('test', c.x, c.k, c.opts);
+      for (const layout of ['cols', 'rows'] as const) {
+        const y = unfoldRaw(wc.tensor(x, c.x), w, layout, true);
+        expectClose(await y.toArray(), unfoldReference(x, c.x[0], c.x[1], w, layout, true), {}, `${label(c)} ${layout}`);
+      }
     }
   });
 
