@@ -56,6 +56,19 @@ function residual(a: ArrayLike<number>, n: number, values: ArrayLike<number>, v:
   return Math.sqrt(r / norm);
 }
 
+/** max |(VᵀV − I)_ij| for V [n, n]. */
+function orthogonality(v: ArrayLike<number>, n: number): number {
+  let worst = 0;
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += v[i * n + a]! * v[i * n + b]!;
+      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
+    }
+  }
+  return worst;
+}
+
 async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
   const t0 = performance.now();
   const out = await fn();
@@ -83,7 +96,7 @@ for (const n of sizes) {
     const r = await linalg.eigh(tensor(a, [n, n]));
     return { r, values: await r.values.toArray(), vectors: await r.vectors.toArray() };
   });
-  rows.push([`${n}`, 'webgpu-cl eigh (GPU Jacobi)', gpuMs.toFixed(0), `${gpu.r.sweeps}`, fmt(residual(a, n, gpu.values, gpu.vectors, n)), `offNorm ${fmt(gpu.r.offNorm)}`]);
+  rows.push([`${n}`, 'webgpu-cl eigh (GPU Jacobi)', gpuMs.toFixed(0), `${gpu.r.sweeps}`, fmt(residual(a, n, gpu.values, gpu.vectors, n)), `offNorm ${fmt(gpu.r.offNorm)}, max|VᵀV−I| ${fmt(orthogonality(gpu.vectors, n))}`]);
 
   const k = Math.min(64, Math.floor(n / 4));
   const [top, topMs] = await timed(async () => {

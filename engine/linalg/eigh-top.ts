@@ -180,8 +180,9 @@ export interface EighEnergyResult extends EighTopResult {
 
 /**
  * The fewest leading eigenpairs of a (symmetric positive semidefinite) whose eigenvalues sum to at
- * least fraction·trace(a). Tries k = initialK (default 32), doubling while the leading k fall short;
- * the full eigh once k + oversample reaches n.
+ * least fraction·trace(a). Tries k = initialK (default 32); while the leading k fall short, retries
+ * with k at least doubled and at least k + deficit/θ_k (no missing eigenvalue exceeds θ_k); the full
+ * eigh once k + oversample reaches n.
  */
 export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptions & { initialK?: number } = {}): Promise<EighEnergyResult> {
   checkMatrix('eighEnergy', 'a', a);
@@ -192,7 +193,7 @@ export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptio
   checkFinite('eighEnergy', 'a', stats);
   const trace = stats.diagonal.reduce((x, y) => x + y, 0);
   if (!(trace > 0)) throw new RangeError(`eighEnergy: a must be positive semidefinite with a positive trace, got trace ${trace}`);
-  for (let k = Math.min(n, opts.initialK ?? 32); ; k = Math.min(n, 2 * k)) {
+  for (let k = Math.min(n, opts.initialK ?? 32); ;) {
     const top = await eighTop(a, k, opts);
     const values = await top.values.toArray();
     let acc = 0, keep = 0;
@@ -205,5 +206,9 @@ export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptio
     }
     top.values.dispose();
     top.vectors.dispose();
+    // Every missing eigenvalue is at most θ_k, so at least deficit/θ_k more are needed.
+    const last = values[k - 1]!;
+    const atLeast = last > 0 ? k + Math.ceil((fraction * trace - acc) / last) : n;
+    k = Math.min(n, Math.max(2 * k, atLeast));
   }
 }
