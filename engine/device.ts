@@ -186,8 +186,13 @@ function backendOrder(requested: Backend): Backend[] {
   return [...AUTO_BACKEND_ORDER];
 }
 
-/** What `auto` tries, in order (measured in bench/: see BENCHMARKS.md). */
-export const AUTO_BACKEND_ORDER: readonly Backend[] = ['vulkan', 'opengles'];
+/**
+ * What `auto` tries, in order. On Mesa's software rasteriser (llvmpipe, the adapter of machines
+ * without a GPU) Dawn's OpenGL ES backend ran our matmul, elementwise kernels and an MLP training
+ * step 1.5–1.9× faster than its Vulkan backend (bench/backends.mjs, BENCHMARKS.md), and every test
+ * passes on both; Vulkan remains the fallback where EGL/GLES is missing.
+ */
+export const AUTO_BACKEND_ORDER: readonly Backend[] = ['opengles', 'vulkan'];
 
 async function requestDevice(adapter: GPUAdapter, label: string): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
