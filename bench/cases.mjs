@@ -1,7 +1,8 @@
 /**
  * The workloads, each written once for webgpu-cl and once for TF.js on the same shapes. A case's
- * `ours`/`theirs` run `reps` operations and wait for the GPU to finish them (no readback), so a
- * sample is `reps` ops of GPU work plus one submit-and-wait.
+ * `ours(wc)` / `theirs(tf)` make the inputs and return a function that encodes `reps` operations
+ * (results disposed); the caller then waits for the GPU, so a sample is `reps` ops of GPU work plus
+ * one submit-and-wait (no readback).
  *
  * metric 'GFLOP/s': flops per op / time per op (higher is better); 'ms' and 'µs/op': time per op
  * (lower is better).
@@ -11,13 +12,13 @@
 function squareMatmul(n, reps, iterations) {
   return {
     name: `matmul ${n}×${n}·${n}×${n}`, metric: 'GFLOP/s', flops: 2 * n ** 3, reps, iterations,
-    setup: ({ wc, tf }) => {
+    ours: (wc) => {
       const a = wc.rand([n, n]), b = wc.rand([n, n]);
-      const ta = tf.randomUniform([n, n]), tb = tf.randomUniform([n, n]);
-      return {
-        ours: () => wc.tidy(() => { for (let i = 0; i < reps; i++) wc.matmul(a, b); }),
-        theirs: () => tf.tidy(() => { for (let i = 0; i < reps; i++) tf.matMul(ta, tb); }),
-      };
+      return () => wc.tidy(() => { for (let i = 0; i < reps; i++) wc.matmul(a, b); });
+    },
+    theirs: (tf) => {
+      const a = tf.randomUniform([n, n]), b = tf.randomUniform([n, n]);
+      return () => tf.tidy(() => { for (let i = 0; i < reps; i++) tf.matMul(a, b); });
     },
   };
 }
@@ -32,14 +33,14 @@ function mlpMatmul(which, B, reps, iterations) {
   }[which];
   return {
     name: `MLP ${which} (batch ${B}, 784→100)`, metric: 'GFLOP/s', flops: shapes.flops, reps, iterations,
-    setup: ({ wc, tf }) => {
+    ours: (wc) => {
       const a = wc.rand(shapes.a), b = wc.rand(shapes.b);
-      const ta = tf.randomUniform(shapes.a), tb = tf.randomUniform(shapes.b);
       const opts = { transposeA: shapes.tA, transposeB: shapes.tB };
-      return {
-        ours: () => wc.tidy(() => { for (let i = 0; i < reps; i++) wc.matmul(a, b, opts); }),
-        theirs: () => tf.tidy(() => { for (let i = 0; i < reps; i++) tf.matMul(ta, tb, shapes.tA, shapes.tB); }),
-      };
+      return () => wc.tidy(() => { for (let i = 0; i < reps; i++) wc.matmul(a, b, opts); });
+    },
+    theirs: (tf) => {
+      const a = tf.randomUniform(shapes.a), b = tf.randomUniform(shapes.b);
+      return () => tf.tidy(() => { for (let i = 0; i < reps; i++) tf.matMul(a, b, shapes.tA, shapes.tB); });
     },
   };
 }
@@ -48,14 +49,14 @@ function mlpMatmul(which, B, reps, iterations) {
 function elementwiseChain(n, iterations) {
   return {
     name: `elementwise chain, 8 ops on ${n / 2 ** 20}M floats`, metric: 'ms', reps: 1, iterations,
-    setup: ({ wc, tf }) => {
+    ours: (wc) => {
       const x = wc.rand([n]);
-      const tx = tf.randomUniform([n]);
+      return () => wc.tidy(() => { wc.sub(wc.exp(wc.neg(wc.sqrt(wc.add(wc.square(wc.relu(wc.add(wc.mul(x, 1.5), -0.25))), 1)))), wc.mul(x, 0.5)); });
+    },
+    theirs: (tf) => {
+      const x = tf.randomUniform([n]);
       const [a, b, c, one] = [1.5, -0.25, 0.5, 1].map((v) => tf.scalar(v));
-      return {
-        ours: () => wc.tidy(() => wc.sub(wc.exp(wc.neg(wc.sqrt(wc.add(wc.square(wc.relu(wc.add(wc.mul(x, 1.5), -0.25))), 1)))), wc.mul(x, 0.5))),
-        theirs: () => tf.tidy(() => tf.sub(tf.exp(tf.neg(tf.sqrt(tf.add(tf.square(tf.relu(tf.add(tf.mul(tx, a), b))), one)))), tf.mul(tx, c))),
-      };
+      return () => tf.tidy(() => { tf.sub(tf.exp(tf.neg(tf.sqrt(tf.add(tf.square(tf.relu(tf.add(tf.mul(x, a), b))), one)))), tf.mul(x, c)); });
     },
   };
 }
@@ -64,14 +65,47 @@ function elementwiseChain(n, iterations) {
 function dispatchOverhead(reps, iterations) {
   return {
     name: `per-op overhead, chain of ${reps} adds on 4 floats`, metric: 'µs/op', reps, iterations,
-    setup: ({ wc, tf }) => {
+    ours: (wc) => {
       const x = wc.rand([4]);
-      const tx = tf.randomUniform([4]);
+      return () => wc.tidy(() => { let y = x; for (let i = 0; i < reps; i++) y = wc.add(y, 1); return y; }).dispose();
+    },
+    theirs: (tf) => {
+      const x = tf.randomUniform([4]);
       const one = tf.scalar(1);
-      return {
-        ours: () => wc.tidy(() => { let y = x; for (let i = 0; i < reps; i++) y = wc.add(y, 1); return y; }).dispose(),
-        theirs: () => tf.tidy(() => { let y = tx; for (let i = 0; i < reps; i++) y = tf.add(y, one); return y; }).dispose(),
+      return () => tf.tidy(() => { let y = x; for (let i = 0; i < reps; i++) y = tf.add(y, one); return y; }).dispose();
+    },
+  };
+}
+
+/** One SGD step of a 784→100→10 relu MLP with softmax cross-entropy at batch B (forward, backward, update). */
+function mlpStep(B, reps, iterations) {
+  const sizes = [[784, 100], [100, 10]];
+  const labels = Array.from({ length: B }, (_, i) => (i * 7) % 10);
+  return {
+    name: `MLP training step 784→100→10, batch ${B}, SGD`, metric: 'ms', reps, iterations,
+    ours: (wc) => {
+      const x = wc.randn([B, 784]);
+      const y = wc.tensor(labels, [B], { dtype: 'int32' });
+      let params = sizes.flatMap(([i, o]) => [wc.randn([i, o], { std: 0.05 }), wc.zeros([o])]).map((p) => p.requiresGrad_());
+      const step = () => {
+        const next = wc.tidy(() => {
+          const [w1, b1, w2, b2] = params;
+          const h = wc.relu(wc.add(wc.matmul(x, w1), b1));
+          wc.crossEntropy(wc.add(wc.matmul(h, w2), b2), y).backward();
+          return wc.noGrad(() => params.map((p) => wc.sub(p, wc.mul(p.grad, 0.1))));
+        });
+        for (const p of params) p.dispose();
+        params = next.map((p) => p.requiresGrad_());
       };
+      return () => { for (let i = 0; i < reps; i++) step(); };
+    },
+    theirs: (tf) => {
+      const x = tf.randomNormal([B, 784]);
+      const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+      const [w1, b1, w2, b2] = sizes.flatMap(([i, o]) => [tf.variable(tf.randomNormal([i, o], 0, 0.05)), tf.variable(tf.zeros([o]))]);
+      const opt = tf.train.sgd(0.1);
+      const loss = () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2));
+      return () => { for (let i = 0; i < reps; i++) tf.tidy(() => { opt.minimize(loss); }); };
     },
   };
 }
@@ -86,4 +120,5 @@ export const CASES = [
   mlpMatmul('X·W', 8, 20, 5),
   elementwiseChain(2 ** 20, 5),
   dispatchOverhead(1000, 5),
+  mlpStep(64, 5, 5),
 ];

@@ -5,41 +5,28 @@
  *   npm run bench                      (builds, then runs this on the backend `auto` picks)
  *   node bench/run.mjs [--backend vulkan|opengles] [--rounds 3] [--only <text in a case name>]
  *
- * Method: every case (bench/cases.mjs) is warmed up (pipelines compiled, buffers pooled) and then
- * timed with tinybench 6; a sample is `reps` operations plus one wait for GPU completion (our
- * device.sync(); for TF.js a submit of its open encoder and queue.onSubmittedWorkDone(), what its
- * data() does before the copy). The pair (ours, TF.js) is timed `rounds` times in alternating order
- * and each side keeps its best round's median, so a burst of load from other processes on the
- * machine does not decide a ratio. Installs the peers (bench/package.json) on first use.
+ * Method (bench/timing.mjs): every case (bench/cases.mjs) is warmed up (pipelines compiled, buffers
+ * pooled) and timed with tinybench 6; a sample is `reps` operations plus one wait for GPU completion
+ * (our device.sync(); for TF.js a submit of its open encoder and queue.onSubmittedWorkDone(), what
+ * its data() does before the copy). The pair is timed `rounds` times in alternating order and each
+ * side keeps its best round's median. Installs the peers (bench/package.json) on first use.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Bench } from 'tinybench';
+import { arg } from './args.mjs';
 import { CASES } from './cases.mjs';
+import { bestOfRounds, loadAverage, metricValue } from './timing.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const require = createRequire(import.meta.url);
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 function ensurePeers() {
   if (existsSync(`${here}node_modules/@tensorflow/tfjs-backend-webgpu/package.json`)) return;
   console.log('installing benchmark peers (bench/package.json)...');
   execFileSync('npm', ['--prefix', here, 'ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
-}
-
-/** Median latency (ms) of `fn` over `iterations` samples after one warm-up sample. */
-async function medianMs(fn, iterations) {
-  const bench = new Bench({ iterations, time: 0, warmupIterations: 1, warmupTime: 0, throws: true });
-  bench.add('case', fn);
-  await bench.run();
-  return bench.tasks[0].result.latency.p50;
 }
 
 const version = (pkg) => JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`, { paths: [here, `${here}..`] }), 'utf8')).version;
@@ -49,6 +36,7 @@ const wc = await import('../dist/index.js');
 const rounds = Number(arg('rounds', 3));
 const only = arg('only', '');
 const wanted = arg('backend', undefined);
+// Our device first: once tfjsOnDawn() defines navigator.gpu, initDevice() would take the browser path.
 const device = await wc.initDevice(wanted ? { backend: wanted } : {});
 const { tfjsOnDawn } = await import('./tfjs-dawn.mjs');
 const peer = await tfjsOnDawn(device.backend);
@@ -67,31 +55,21 @@ const { tf } = peer;
 const info = device.adapterInfo;
 console.log(`# webgpu-cl vs TF.js ${version('@tensorflow/tfjs-backend-webgpu')} (WebGPU backend), ${new Date().toISOString()}`);
 console.log(`adapter: ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' / ')}; Dawn backend: ${device.backend}; ` +
-  `webgpu (Dawn) ${version('webgpu')}; Node ${process.version}; ${os.cpus().length} × ${os.cpus()[0]?.model}; load average before ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  `webgpu (Dawn) ${version('webgpu')}; Node ${process.version}; ${os.cpus().length} × ${os.cpus()[0]?.model}; load average before ${loadAverage(os)}`);
 console.log(`rounds: ${rounds}; each side: best round's median\n`);
 
-const sync = { ours: () => device.sync(), theirs: peer.sync };
 const rows = [];
 for (const c of CASES.filter((k) => k.name.includes(only))) {
-  const work = c.setup({ wc, tf });
-  const best = { ours: Infinity, theirs: Infinity };
-  for (let r = 0; r < rounds; r++) {
-    for (const side of r % 2 ? ['theirs', 'ours'] : ['ours', 'theirs']) {
-      const ms = await medianMs(async () => { work[side](); await sync[side](); }, c.iterations);
-      best[side] = Math.min(best[side], ms);
-    }
-  }
-  const value = (ms) => {
-    const perOp = ms / c.reps;
-    if (c.metric === 'GFLOP/s') return c.flops / perOp / 1e6;
-    return c.metric === 'µs/op' ? perOp * 1e3 : perOp;
-  };
-  const row = { name: c.name, metric: c.metric, ours: value(best.ours), theirs: value(best.theirs), speedup: best.theirs / best.ours };
+  const best = await bestOfRounds({
+    ours: { run: c.ours(wc), sync: () => device.sync() },
+    theirs: { run: c.theirs(tf), sync: peer.sync },
+  }, c.iterations, rounds);
+  const row = { name: c.name, metric: c.metric, ours: metricValue(c, best.ours), theirs: metricValue(c, best.theirs), speedup: best.theirs / best.ours };
   rows.push(row);
   console.log(`${row.name}: ours ${row.ours.toPrecision(3)} ${c.metric}, TF.js ${row.theirs.toPrecision(3)} ${c.metric}, speed-up ${row.speedup.toFixed(2)}×`);
 }
 
-console.log(`\nload average after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+console.log(`\nload average after ${loadAverage(os)}\n`);
 console.log('| case | unit | webgpu-cl | TF.js | ours / TF.js | speed-up (TF.js time / ours) |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const r of rows) {
