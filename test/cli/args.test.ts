@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, type ArgSpec } from '../../cli/args.js';
+
+const specs: Record<string, ArgSpec> = {
+  method: { kind: 'string', default: 'nullspace', choices: ['nullspace', 'gpm'], help: '' },
+  angles: { kind: 'numbers', default: [0, 90], help: '' },
+  epochs: { kind: 'int', default: 1, help: '' },
+  lr: { kind: 'number', default: 0.005, help: '' },
+  json: { kind: 'string', help: '' },
+};
+
+describe('CLI argument parsing', () => {
+  it('fills defaults and reads both --name value and --name=value', () => {
+    expect(parseArgs([], specs)).toEqual({ method: 'nullspace', angles: [0, 90], epochs: 1, lr: 0.005 });
+    expect(parseArgs(['--method', 'gpm', '--angles=0,-45,45', '--epochs', '8', '--lr=1e-3', '--json', 'out.json'], specs))
+      .toEqual({ method: 'gpm', angles: [0, -45, 45], epochs: 8, lr: 0.001, json: 'out.json' });
+  });
+  it('rejects unknown options, bad choices and bad numbers with the option name', () => {
+    expect(() => parseArgs(['--metod', 'gpm'], specs)).toThrow(/unknown option --metod; options: --method/);
+    expect(() => parseArgs(['--method', 'ewc'], specs)).toThrow(/--method: expected one of nullspace, gpm, got 'ewc'/);
+    expect(() => parseArgs(['--epochs', '1.5'], specs)).toThrow(/--epochs: expected an integer, got '1.5'/);
+    expect(() => parseArgs(['--angles', '0,,90'], specs)).toThrow(/--angles: expected comma-separated numbers, got '0,,90'/);
+    expect(() => parseArgs(['--lr'], specs)).toThrow(/--lr: missing value/);
+    expect(() => parseArgs(['gpm'], specs)).toThrow(/unexpected argument 'gpm'/);
+  });
+});
