@@ -16,7 +16,7 @@
  * Along an axis the windows containing j are a contiguous range ending at the last window that
  * starts at or before j: fixed floor((j + p)/s) (capped at o − 1), adaptive ceil((j+1)·o/n) − 1
  * (the adaptive rule is its own inverse); walking down from there while the window's end lies
- * past j finds the rest without dividing. Integer division runs lane by lane on software
+ * past j finds the rest (for fixed windows without dividing). Integer division runs lane by lane on software
  * rasterisers, so the fixed-window backward visits the s×s pixels that share a last window in
  * one invocation (a "cell"), decoding its index once.
  *

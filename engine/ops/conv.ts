@@ -57,7 +57,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const K = Cin * kh * kw, L = Ho * Wo;
   const inputs = bias ? [x, w, bias] : [x, w];
 
-  const cols = unfoldRaw(x, geom, 'cols', bias !== undefined); // [N, K (+1), L]
+  const cols = unfoldRaw('conv2d', x, geom, 'cols', bias !== undefined); // [N, K (+1), L]
   const out = noGrad(() => tidy(() => {
     const w2 = reshape(w, [Cout, K]);
     const wb = bias ? concat([w2, reshape(bias, [Cout, 1])], 1) : w2;

@@ -26,7 +26,7 @@ function patches(op: string, layout: PatchLayout, x: Tensor, kernel: Pair, opts:
   check4d(op, 'x', x, '[N, C, H, W]');
   const w = windowGeometry(op, x.shape, pairOf(op, 'kernel', kernel, 1), opts);
   const [N, C] = x.shape as [number, number];
-  return record(unfoldRaw(x, w, layout), op, [x], (g) => [foldRaw(g, w, layout, N, C)]);
+  return record(unfoldRaw(op, x, w, layout), op, [x], (g) => [foldRaw(g, w, layout, N, C)]);
 }
 
 /** F.unfold: [N, C, H, W] → [N, C·kh·kw, Ho·Wo]. */
@@ -55,5 +55,5 @@ export function fold(cols: Tensor, outputSize: Pair, kernel: Pair, opts: Window2
   if (L !== w.out[0] * w.out[1]) {
     throw new RangeError(`fold: cols has ${L} patches but a ${H}×${W} output with this kernel, stride, padding and dilation has ${w.out[0]}×${w.out[1]} = ${w.out[0] * w.out[1]} (cols is ${formatShape(cols.shape)})`);
   }
-  return record(foldRaw(cols, w, 'cols', N, C), 'fold', [cols], (g) => [unfoldRaw(g, w, 'cols')]);
+  return record(foldRaw(cols, w, 'cols', N, C), 'fold', [cols], (g) => [unfoldRaw('fold', g, w, 'cols')]);
 }

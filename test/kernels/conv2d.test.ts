@@ -124,4 +124,12 @@ describe('conv2d vs float64 reference', () => {
     expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3]), { bias: wc.zeros([3]) })).toThrow('conv2d: bias must have shape [4] (one value per output channel), got [3]');
     expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3], { dtype: 'int32' }))).toThrow('conv2d: w must be float32, got int32');
   });
+
+  it('says so when the patch matrix would not fit in one storage binding', () => {
+    // A 5×5 kernel on 28×28 makes 25·576 patch entries per channel, 18× the input.
+    const C = Math.ceil(wc.getDevice().limits.maxStorageBufferBindingSize / (25 * 576 * 4)) + 1;
+    const x = wc.zeros([1, C, 28, 28]), w = wc.zeros([1, C, 5, 5]);
+    expect(() => wc.conv2d(x, w)).toThrow(new RegExp(`conv2d: the patch matrix of x \\[1, ${C}, 28, 28\\] is \\[1, ${25 * C}, 576\\] \\(.* MiB\\), more than this adapter's largest storage binding \\(.* MiB\\); use a smaller batch`));
+    x.dispose(); w.dispose();
+  });
 });

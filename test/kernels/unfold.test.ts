@@ -57,7 +57,7 @@ describe('unfold and fold vs float64 reference', () => {
       const x = toF32(randomArray(size(c.x), 6));
       const w = windowGeometry('test', c.x, c.k, c.opts);
       for (const layout of ['cols', 'rows'] as const) {
-        const y = unfoldRaw(wc.tensor(x, c.x), w, layout, true);
+        const y = unfoldRaw('test', wc.tensor(x, c.x), w, layout, true);
         expectClose(await y.toArray(), unfoldReference(x, c.x[0], c.x[1], w, layout, true), {}, `${label(c)} ${layout}`);
       }
     }
