@@ -13,6 +13,11 @@ import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 
 export const GATHER_WORKGROUP = 64;
 
+/** The gather's perm: indices that sort `values` descending (stable), computed on the host. */
+export function descendingOrder(values: ArrayLike<number>): number[] {
+  return Array.from({ length: values.length }, (_, i) => i).sort((i, j) => values[j]! - values[i]! || i - j);
+}
+
 export function gatherNormalizedKernel(): KernelSpec {
   const code = /* wgsl */ `
 struct Params { rows: u32, cols: u32, stride: u32 }

@@ -3,6 +3,7 @@
  * the tournament pairing, a cyclic two-sided Jacobi eigensolver and a one-sided (Hestenes) SVD.
  * Plain loops, written for clarity and as the benchmark baseline, not for speed.
  */
+import { descendingOrder } from './jacobi-gather.wgsl.js';
 
 /** Pair k of round r of the round-robin tournament on N (even) players, as [min, max]. */
 export function roundRobinPair(k: number, r: number, N: number): [number, number] {
@@ -26,11 +27,6 @@ export interface EighReference {
   /** [n, n] row-major; column k is the eigenvector of values[k]. */
   vectors: Float64Array;
   sweeps: number;
-}
-
-/** Indices that sort `values` descending (stable). */
-export function descendingOrder(values: ArrayLike<number>): number[] {
-  return Array.from({ length: values.length }, (_, i) => i).sort((i, j) => values[j]! - values[i]! || i - j);
 }
 
 /**

@@ -9,19 +9,30 @@
  * off-diagonal norm and one small readback decides whether to stop: off(A) ≤ tol·‖A‖_F, or
  * maxSweeps (then a warning, and the result still carries its offNorm).
  *
- * Why this design (measured on lavapipe, 2 shared cores, n = 784; see bench/eigh.ts for the table):
- * a round that rotated A and V in one pass with 2×2 blocks per invocation cost ≈ 4 ms (3.5–5 s per
- * sweep, ~40 s in all); A's half (2 ms) is scattered 2×2 blocks, V's half (1–1.7 ms) a full pass over
- * V per round. Deferring V to one pass per sweep removes that half: a column of W stays in cache
- * while its invocation streams through the sweep's n²/2 rotations (see the benchmark for the result).
- * Jacobi's work is ≈ 6n³ flops per sweep and 8–10 sweeps; for the leading eigenvectors of a large
- * covariance, `eighTop` (subspace iteration + this solver on a small matrix) is much cheaper.
+ * Why this design (lavapipe, 2 cores shared with other jobs at load average 10–14, so absolute times
+ * are inflated several-fold; bench/eigh.ts prints the table):
+ *  - A first version rotated A and V in one pass per round with 2×2 blocks per invocation: ≈ 4 ms
+ *    per round at n = 784 (3.5–5 s per sweep), of which the V half was 1–1.7 ms (a full pass over V
+ *    every round). Deferring V to one pass per sweep, with pair indices stored in the rotation table
+ *    and four columns per invocation (vec4), cut that pass to ≈ 0.2 s per sweep at n = 512 (from
+ *    1.25 s with per-rotation index arithmetic and one column per invocation).
+ *  - The A rounds remain: ≈ 6n³ flops and n−1 round trips per sweep, 9–10 sweeps to off ≤ 1e-6.
+ *    Measured on MNIST covariances: n = 256 3.1 s, 512 11.9 s, 784 31 s (10 sweeps, residual
+ *    1.8e-5), against 37 s for the float64 TypeScript cyclic Jacobi and 3.3 s for ml-matrix's
+ *    tred2 + tql2 (float64 JS) in the same run. The full Jacobi eigh does NOT meet 5 s at 784.
+ *  - For the leading eigenvectors (what gradient projection keeps), `eighTop` runs this solver only
+ *    on a small Rayleigh–Ritz matrix: k = 64 at n = 784 in 1.4 s, `eighEnergy(a, 0.9)` (k = 82) in
+ *    6.4 s (most of it on two too-small tries; see eigh-top.ts), in the same loaded run.
+ *  - Not done: block Jacobi with 2b×2b subproblems in workgroup memory (≈ 8n³ flops per sweep as
+ *    GEMM-like tile updates: fewer passes but not fewer flops) and Householder tridiagonalisation +
+ *    tridiagonal QL (≈ 10n³ flops in all, the route ml-matrix takes on the CPU), which is the one that
+ *    could bring a full 784 decomposition under 5 s here.
  */
 import {
   JACOBI_TILE, JACOBI_WORKGROUP, ROT_BYTES, jacobiApplyKernel, jacobiLoadKernel, jacobiRotationsKernel,
   jacobiVectorsKernel,
 } from '../../kernels/jacobi-eigh.wgsl.js';
-import { descendingOrder } from '../../kernels/jacobi.reference.js';
+import { descendingOrder } from '../../kernels/jacobi-gather.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import type { Device } from '../device.js';
 import { formatShape } from '../shape.js';

@@ -11,7 +11,7 @@
  * singular value has no defined vector.
  */
 import { SVD_WORKGROUP, svdLoadKernel, svdRoundKernel } from '../../kernels/jacobi-svd.wgsl.js';
-import { descendingOrder } from '../../kernels/jacobi.reference.js';
+import { descendingOrder } from '../../kernels/jacobi-gather.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
