@@ -25,7 +25,8 @@ export interface CovOptions {
 /** Throws when a [d, d] result has more upper-triangle tiles than one dispatch dimension holds. */
 export function checkCovarianceWidth(op: string, d: number): void {
   if (covarianceTiles(d).groups > MAX_WORKGROUPS_PER_DIM) {
-    throw new RangeError(`${op}: d = ${d} columns give a ${d}×${d} result larger than this kernel supports (at most ${covarianceTiles(d).tiles - 1} tiles of 32 per side)`);
+    const maxTiles = Math.floor((Math.sqrt(8 * MAX_WORKGROUPS_PER_DIM + 1) - 1) / 2);
+    throw new RangeError(`${op}: d = ${d} columns exceed the largest supported width ${maxTiles * 32}`);
   }
 }
 
