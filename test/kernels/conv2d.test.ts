@@ -3,12 +3,12 @@
  *
  * Tolerances from error analysis: every float32 sum of m products, in any order, errs by at most
  * γ_m·Σ|products| ≈ m·ε₃₂·Σ|products| (Higham §3.1), and the inputs are float32-exact.
- *   y:  K = Cin·kh·kw products, then + bias          → (K + 1)·ε₃₂·(Σ|x||w| + |b|)
+ *   y:  K = Cin·kh·kw products and b·1 in one matmul  → (K + 1)·ε₃₂·(Σ|x||w| + |b|)
  *   dx: Cout products per patch entry (Wᵀ·g), then a fold of ≤ kh·kw entries
  *                                                    → (Cout + kh·kw)·ε₃₂·Σ|g||w|
  *   dw: L = Ho·Wo products per sample, then a sum over N samples
  *                                                    → (L + N)·ε₃₂·Σ|g||x|
- *   db: a sum over L (possibly in chunks) and over N  → (L + N)·ε₃₂·Σ|g|
+ *   db: L products g·1 in the same matmul, then N     → (L + N)·ε₃₂·Σ|g|
  * Each Σ|·| is the reference evaluated on absolute values. We allow twice these bounds.
  */
 import { describe, expect, it } from 'vitest';
