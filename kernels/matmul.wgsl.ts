@@ -4,27 +4,30 @@
  * Layout: A is [batch, M, K] (or [batch, K, M] transposed), B is [batch, K, N] (or [batch, N, K]),
  * C is [batch, M, N], all contiguous. The transposes are strides in the params uniform, not code:
  *   op(A)[i, k] = a[b·strideA + i·aRow + k·aK],   op(B)[k, j] = b[b·strideB + j·bCol + k·bK],
- * and a batch stride of 0 broadcasts one matrix. So one compiled pipeline serves every shape,
- * every transpose combination and every batch layout.
+ * and a batch stride of 0 broadcasts one matrix; so one pipeline serves every shape, transpose
+ * and batch layout. Two flags only change how values are read: where the 4 values of op(A) or op(B)
+ * an invocation needs per k are consecutive and 4-aligned in memory (op(A)ᵀ rows with M % 4 = 0,
+ * B rows with N % 4 = 0) they are read as one vec4 (variants vec4A, vec4B; at most 4 pipelines).
  *
  * Parallelisation: register blocking. Each invocation computes an 8×8 block of C in sixteen vec4
- * accumulators; per step of k it loads 8 values of op(A) and 8 of op(B) and does 64 FMAs, so
+ * accumulators; per step of k it reads 8 values of op(A) and 8 of op(B) and does 64 FMAs, so
  * loads per FMA drop from 2 (one output per invocation) to 1/4. Workgroups are 8×8 invocations
  * (a 64×64 block of C), grid (⌈N/64⌉, ⌈M/64⌉, batch).
- * Edges: rows and columns past M or N read the last valid row or column instead (clamped offsets,
- * computed once before the k loop, so the loop has no bounds checks) and are not stored. Any
- * M, N, K ≥ 1 works; K = 0 stores zeros.
+ * Edges: rows and columns past M or N read the last valid row or column (or vec4) instead (clamped
+ * offsets computed once before the k loop, so the loop has no bounds checks) and are not stored.
+ * Any M, N, K ≥ 1 works; K = 0 stores zeros.
  *
- * Why this shape (measured on Mesa lavapipe, the software adapter we run on; see BENCHMARKS.md):
- * - No workgroup memory: llvmpipe runs a workgroup's invocations as coroutines and every barrier is
- *   a switch between them; a 64×64×(8…64) shared-memory tiling ran at a third of this kernel's speed.
- * - 8×8 beat 4×4, 4×8 and 8×4 blocks (about 1.6× over 4×4 at 1024); 16×8 and 8×16 spill and fall
- *   back. Unrolling k by 2 or 4 was slower (more live registers).
- * - vec4 loads of B (N % 4 = 0) or of A along k (K % 4 = 0) were not faster than scalar loads:
- *   llvmpipe vectorises across invocations, so each invocation's vec4 load is four gathers anyway.
- *   Scalar loads keep one kernel for every alignment and layout.
- * On a real GPU a shared-memory tiled kernel would win; this one is what the software rasterisers
- * (lavapipe, SwiftShader) run fastest.
+ * Why this shape: measured on Mesa's llvmpipe (lavapipe / GL), the software adapter we run on
+ * (bench/matmul-ladder.mjs, BENCHMARKS.md); llvmpipe runs 8 invocations in SIMD lanes and a
+ * workgroup's SIMD groups as coroutines on one thread.
+ * - No workgroup memory: every barrier is a coroutine switch; 64×64 tiles staged in workgroup
+ *   memory (depth 8, 16 or 32) ran at a third of this kernel's speed.
+ * - 8×8 blocks ran about 1.8× faster than 4×4 (4×8 and 8×4 in between); 16×8 was no faster and
+ *   8×16 slower (register spills). Unrolling k by 2 or 4 was slower (more live registers).
+ * - vec4 reads of B and of op(A)ᵀ were 15–30% faster than four scalar reads; vec4 reads along k
+ *   (A untransposed, Bᵀ) were slower (four k steps of values live at once), so those stay scalar.
+ * On a real GPU a workgroup-memory tiled kernel would win; this one is what software rasterisers
+ * run fastest.
  */
 import type { KernelSpec } from './spec.js';
 
@@ -37,18 +40,46 @@ export const MATMUL_WORKGROUP_SPAN = MATMUL_BLOCK * MATMUL_WORKGROUP;
 
 const B = MATMUL_BLOCK;
 const idx = Array.from({ length: B }, (_, i) => i);
-const vecs = Array.from({ length: B / 4 }, (_, j) => j);
+const quads = Array.from({ length: B / 4 }, (_, j) => j);
 const lines = (xs: number[], f: (i: number) => string, sep = '\n  ') => xs.map(f).join(sep);
 
-const code = /* wgsl */ `
+export interface MatmulVariant {
+  /** Read op(A) as vec4 along M: needs transposeA (rows of op(A) contiguous per k) and M % 4 = 0. */
+  vec4A: boolean;
+  /** Read op(B) as vec4 along N: needs B untransposed and N % 4 = 0. */
+  vec4B: boolean;
+}
+
+/**
+ * One operand's access: `x` ('a' or 'b'), the block's first row of op(A) / column of op(B) `first`,
+ * its extent `edge` ('M' or 'N'), and the params names of its line and k strides. Offsets are in
+ * elements, or in vec4s when `vec4` (then lines are contiguous: the line stride is 1).
+ */
+function operand(x: 'a' | 'b', vec4: boolean, first: string, edge: string, line: string, kStride: string) {
+  const base = `gid.z * p.stride${x.toUpperCase()}`;
+  return {
+    decl: `@group(0) @binding(${x === 'a' ? 1 : 2}) var<storage, read> ${x}: array<${vec4 ? 'vec4<f32>' : 'f32'}>;`,
+    offsets: vec4
+      ? lines(quads, (j) => `var ${x}o${j} = ${base} / 4u + min(${first} / 4u + ${j}u, p.${edge} / 4u - 1u);`)
+      : lines(idx, (i) => `var ${x}o${i} = ${base} + min(${first} + ${i}u, p.${edge} - 1u) * p.${line};`),
+    advance: vec4 ? lines(quads, (j) => `${x}o${j} += p.${kStride} / 4u;`, ' ') : lines(idx, (i) => `${x}o${i} += p.${kStride};`, ' '),
+    /** The 8 values at this k, as two vec4s: x_0 = lines first..first+3, x_1 = first+4..first+7. */
+    load: lines(quads, (j) => `let ${x}_${j} = ${vec4 ? `${x}[${x}o${j}]` : `vec4<f32>(${[0, 1, 2, 3].map((q) => `${x}[${x}o${4 * j + q}]`).join(', ')})`};`, '\n    '),
+  };
+}
+
+function code(v: MatmulVariant): string {
+  const a = operand('a', v.vec4A, 'row', 'M', 'aRow', 'aK');
+  const b = operand('b', v.vec4B, 'col', 'N', 'bCol', 'bK');
+  return /* wgsl */ `
 struct Params {
   M: u32, N: u32, K: u32, strideC: u32,
   strideA: u32, strideB: u32, aRow: u32, aK: u32,
   bCol: u32, bK: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
+${a.decl}
+${b.decl}
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
 @compute @workgroup_size(${MATMUL_WORKGROUP}, ${MATMUL_WORKGROUP})
@@ -57,28 +88,41 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let col = gid.x * ${B}u;
   if (row >= p.M || col >= p.N) { return; }
   // Offsets of this block's rows of op(A) and columns of op(B), clamped to the last valid one.
-  ${lines(idx, (i) => `var ao${i} = gid.z * p.strideA + min(row + ${i}u, p.M - 1u) * p.aRow;`)}
-  ${lines(idx, (j) => `var bo${j} = gid.z * p.strideB + min(col + ${j}u, p.N - 1u) * p.bCol;`)}
+  ${a.offsets}
+  ${b.offsets}
   // acc{i}_{j} holds C[row + i, col + 4j .. col + 4j + 3].
-  ${lines(idx, (i) => lines(vecs, (j) => `var acc${i}_${j} = vec4<f32>();`, ' '))}
+  ${lines(idx, (i) => lines(quads, (j) => `var acc${i}_${j} = vec4<f32>();`, ' '))}
   for (var k = 0u; k < p.K; k++) {
-    ${lines(vecs, (j) => `let b${j} = vec4<f32>(${[0, 1, 2, 3].map((q) => `b[bo${4 * j + q}]`).join(', ')});`, '\n    ')}
-    ${lines(idx, (i) => `let a${i} = vec4<f32>(a[ao${i}]); ${lines(vecs, (j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`, ' ')}`, '\n    ')}
-    ${lines(idx, (i) => `ao${i} += p.aK;`, ' ')}
-    ${lines(idx, (j) => `bo${j} += p.bK;`, ' ')}
+    ${a.load}
+    ${b.load}
+    ${lines(idx, (i) => lines(quads, (j) => `acc${i}_${j} = fma(vec4<f32>(a_${i >> 2}[${i & 3}]), b_${j}, acc${i}_${j});`, ' '), '\n    ')}
+    ${a.advance}
+    ${b.advance}
   }
   let co = gid.z * p.strideC + row * p.N + col;
   let cols = min(p.N - col, ${B}u);
   ${lines(idx, (i) => `if (row + ${i}u < p.M) { ${lines(idx, (j) => `if (${j}u < cols) { c[co + ${i}u * p.N + ${j}u] = acc${i}_${j >> 2}[${j & 3}]; }`, ' ')} }`)}
 }
 `;
+}
 
-/** The one matmul program (see the header for the params layout). */
-export const matmulKernel: KernelSpec = {
-  name: 'matmul[8x8]',
-  code,
-  bindings: ['uniform', 'read', 'read', 'readwrite'],
-};
+const kernels = new Map<string, KernelSpec>();
+
+/** The matmul program for a variant (built once; see the header for the params layout). */
+export function matmulKernel(v: MatmulVariant): KernelSpec {
+  const name = `matmul[8x8${v.vec4A ? ',vec4A' : ''}${v.vec4B ? ',vec4B' : ''}]`;
+  let spec = kernels.get(name);
+  if (!spec) {
+    spec = { name, code: code(v), bindings: ['uniform', 'read', 'read', 'readwrite'] };
+    kernels.set(name, spec);
+  }
+  return spec;
+}
+
+/** The fastest variant a shape allows (vec4 reads need contiguous, 4-aligned rows). */
+export function matmulVariant(s: Pick<MatmulShape, 'M' | 'N' | 'transposeA' | 'transposeB'>): MatmulVariant {
+  return { vec4A: s.transposeA && s.M % 4 === 0, vec4B: !s.transposeB && s.N % 4 === 0 };
+}
 
 export interface MatmulShape {
   M: number;

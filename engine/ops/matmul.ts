@@ -3,7 +3,7 @@
  * place (no copies). Shapes: a [..., M, K] (or [..., K, M]), b [..., K, N] (or [..., N, K]); batch
  * dimensions must be equal, or one side has none (it is broadcast). 1-D operands are not promoted.
  */
-import { matmulGrid, matmulKernel, matmulParams } from '../../kernels/matmul.wgsl.js';
+import { matmulGrid, matmulKernel, matmulParams, matmulVariant, type MatmulShape } from '../../kernels/matmul.wgsl.js';
 import { MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
 import { record } from '../autograd.js';
 import { formatShape, sizeOf } from '../shape.js';
@@ -49,11 +49,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   }
   const out = emptyTensor(a.device, outShape);
   if (out.size > 0) {
-    const params = matmulParams({
+    const shape: MatmulShape = {
       M, N, K: Ka, transposeA: tA, transposeB: tB,
       broadcastA: sizeOf(batchA) === 1, broadcastB: sizeOf(batchB) === 1,
-    });
-    a.device.dispatch(matmulKernel, params, [a.buffer, b.buffer, out.buffer], grid);
+    };
+    a.device.dispatch(matmulKernel(matmulVariant(shape)), matmulParams(shape), [a.buffer, b.buffer, out.buffer], grid);
   }
   // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G  (transposed back where op transposes).
   return record(out, 'matmul', [a, b], (g) => [

@@ -13,6 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { matmulReference } from '../../kernels/matmul.reference.js';
+import { matmulVariant } from '../../kernels/matmul.wgsl.js';
 import { checkGrad } from '../helpers/gradcheck.js';
 import { useDevice } from '../helpers/device.js';
 import { expectWithin, gamma } from '../helpers/error-bounds.js';
@@ -69,11 +70,13 @@ describe('matmul kernel vs float64 reference', () => {
   useDevice();
 
   // 1 and 3 (smaller than one 8×8 block), 17 and 65 (partial blocks and partial 64-wide
-  // workgroups), 129 (three workgroups), even sizes, and K from 1 to 129.
+  // workgroups), 129 (three workgroups), even sizes, and K from 1 to 129. M or N divisible by 4
+  // select the vec4 reads (for Aᵀ and B); 12, 20 and 68 end in half a block, where the second vec4
+  // of a block is clamped.
   const shapes: Case[] = [
     { M: 1, N: 1, K: 1 }, { M: 3, N: 1, K: 17 }, { M: 1, N: 17, K: 3 }, { M: 17, N: 3, K: 129 },
     { M: 8, N: 8, K: 8 }, { M: 16, N: 24, K: 4 }, { M: 65, N: 66, K: 67 }, { M: 129, N: 17, K: 3 },
-    { M: 3, N: 129, K: 1 },
+    { M: 3, N: 129, K: 1 }, { M: 12, N: 20, K: 5 }, { M: 68, N: 132, K: 9 }, { M: 4, N: 4, K: 1 },
   ];
   for (const [tA, tB] of transposes) {
     it(`${tag(tA, tB)} for odd and even shapes`, async () => {
@@ -92,8 +95,19 @@ describe('matmul kernel vs float64 reference', () => {
       await check({ M: 17, N: 3, K: 5, batchA: [], batchB: [4] }, tA, tB, 2);
       await check({ M: 5, N: 17, K: 3, batchA: [3], batchB: [] }, tA, tB, 3);
       await check({ M: 9, N: 9, K: 9, batchA: [1], batchB: [2, 2] }, tA, tB, 4);
+      await check({ M: 12, N: 4, K: 3, batchA: [2, 3], batchB: [2, 3] }, tA, tB, 5);
+      await check({ M: 4, N: 20, K: 7, batchA: [3], batchB: [] }, tA, tB, 6);
+      await check({ M: 20, N: 12, K: 7, batchA: [], batchB: [3] }, tA, tB, 7);
     });
   }
+
+  it('vec4 reads are chosen exactly where rows are contiguous and 4-aligned', () => {
+    const v = (M: number, N: number, transposeA: boolean, transposeB: boolean) => matmulVariant({ M, N, transposeA, transposeB });
+    expect(v(12, 20, true, false)).toEqual({ vec4A: true, vec4B: true });
+    expect(v(12, 20, false, true)).toEqual({ vec4A: false, vec4B: false });
+    expect(v(13, 21, true, false)).toEqual({ vec4A: false, vec4B: false });
+    expect(v(4, 3, true, false)).toEqual({ vec4A: true, vec4B: false });
+  });
 
   it('K = 0 gives zeros; an empty batch gives an empty result', async () => {
     expect(Array.from(await wc.matmul(wc.zeros([2, 0]), wc.zeros([0, 3])).toArray())).toEqual([0, 0, 0, 0, 0, 0]);
