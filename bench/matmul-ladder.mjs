@@ -9,7 +9,8 @@
  * matmul() itself. Variants:
  * - naive: one output per invocation, 16×16 workgroups (the first kernel we had).
  * - TM×TN register blocks: each invocation accumulates TM×TN outputs (vec4 accumulators), loading
- *   TM values of A and TN of B per k; `vec4 B` loads B as vec4 instead of scalars.
+ *   TM values of A and TN of B per k; `vec4 B` loads B as vec4 instead of scalars; `k unrolled`
+ *   does U steps of k per loop iteration.
  * - workgroup memory: 8×8 blocks per invocation, 64×64 outputs per workgroup, A and B tiles of depth
  *   BK staged in workgroup memory between two barriers.
  */
@@ -42,20 +43,21 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 }`,
 };
 
-/** TM×TN outputs per invocation, 8×8 invocations per workgroup, no workgroup memory. */
-function registerBlocked(TM, TN, vec4B) {
+/** TM×TN outputs per invocation, 8×8 invocations per workgroup, no workgroup memory; k unrolled U times. */
+function registerBlocked(TM, TN, vec4B, U = 1) {
   const J = range(TN / 4);
-  const loadB = (j) => (vec4B ? `b4[(k * p.n + col) / 4u + ${j}u]` : `vec4<f32>(${range(4).map((q) => `b[k * p.n + col + ${4 * j + q}u]`).join(', ')})`);
+  const loadB = (j, u) => (vec4B ? `b4[((k + ${u}u) * p.n + col) / 4u + ${j}u]` : `vec4<f32>(${range(4).map((q) => `b[(k + ${u}u) * p.n + col + ${4 * j + q}u]`).join(', ')})`);
+  const step = (u) => `
+    ${J.map((j) => `let b${j}_${u} = ${loadB(j, u)};`).join('\n    ')}
+    ${range(TM).map((i) => `let a${i}_${u} = vec4<f32>(a[(row + ${i}u) * p.n + k + ${u}u]); ${J.map((j) => `acc${i}_${j} = fma(a${i}_${u}, b${j}_${u}, acc${i}_${j});`).join(' ')}`).join('\n    ')}`;
   return {
-    name: `register ${TM}×${TN}${vec4B ? ', vec4 B' : ''}`, span: [8 * TN, 8 * TM],
+    name: `register ${TM}×${TN}${vec4B ? ', vec4 B' : ''}${U > 1 ? `, k unrolled ×${U}` : ''}`, span: [8 * TN, 8 * TM],
     code: `${HEAD}
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   let row = g.y * ${TM}u; let col = g.x * ${TN}u;
   ${range(TM).map((i) => J.map((j) => `var acc${i}_${j} = vec4<f32>();`).join(' ')).join('\n  ')}
-  for (var k = 0u; k < p.n; k++) {
-    ${J.map((j) => `let b${j} = ${loadB(j)};`).join('\n    ')}
-    ${range(TM).map((i) => `let a${i} = vec4<f32>(a[(row + ${i}u) * p.n + k]); ${J.map((j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`).join(' ')}`).join('\n    ')}
+  for (var k = 0u; k < p.n; k += ${U}u) {${range(U).map(step).join('')}
   }
   ${range(TM).map((i) => J.map((j) => range(4).map((q) => `c[(row + ${i}u) * p.n + col + ${4 * j + q}u] = acc${i}_${j}[${q}];`).join(' ')).join('\n  ')).join('\n  ')}
 }`,
@@ -99,7 +101,8 @@ const params = new Uint32Array([n]);
 const variants = [
   naive,
   registerBlocked(4, 4, false), registerBlocked(4, 8, false), registerBlocked(8, 4, false),
-  registerBlocked(8, 8, false), registerBlocked(8, 8, true), registerBlocked(16, 8, false), registerBlocked(8, 16, false),
+  registerBlocked(8, 8, false), registerBlocked(8, 8, true), registerBlocked(8, 8, false, 2), registerBlocked(8, 8, false, 4),
+  registerBlocked(16, 8, false), registerBlocked(8, 16, false),
   workgroupTiled(8), workgroupTiled(16), workgroupTiled(32),
 ].map((v) => ({
   name: v.name,
