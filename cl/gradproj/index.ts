@@ -4,3 +4,4 @@ export { GradProjLayer, type SgdStepOptions, type AdamStepOptions, type RmsStepO
 export { GradProjLinear } from './grad-proj-linear.js';
 export { GradProjConv2d, type GradProjConv2dOptions } from './grad-proj-conv2d.js';
 export { gradprojLayers, projComputation } from './proj-computation.js';
+export { GradientProjection, type GradientProjectionOptions } from './gradient-projection.js';

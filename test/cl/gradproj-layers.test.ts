@@ -132,9 +132,9 @@ describe('gradient-projection layers', () => {
     expect(await head.l1dist().item()).toBe(0);
     await projComputation(net, () => { wc.tidy(() => { net.forward(x1); }); });
     for (const l of gradprojLayers(net)) l.takeSnapshot();
-    const theta0 = await head.weight.toArray();
+    const theta0 = await head.weight.data();
     train(net, x2, y, 3);
-    const theta = await head.weight.toArray();
+    const theta = await head.weight.data();
     const want = theta.reduce((s, v, i) => s + Math.abs(v - theta0[i]!), 0);
     head.zeroGrad();
     const dist = head.l1dist();
