@@ -9,7 +9,7 @@
  */
 import { linalg, type Tensor } from '../../../engine/index.js';
 import { checkRows, type CalculatorState, type ProjectionCalculator } from './calculator.js';
-import { energyCut, maskedProjector } from './spectral.js';
+import { complementProjector, energyCut, maskedProjector } from './spectral.js';
 
 export interface NullSpaceOptions {
   /** Share of the covariance's energy left to the free directions (default 0.05). */
@@ -54,14 +54,30 @@ export class NullSpace implements ProjectionCalculator {
       throw new Error('NullSpace.computeProjection: no inputs were registered; run forward passes inside projComputation()');
     }
     const cov = this.acc.value();
-    const { values, vectors } = await linalg.eigh(cov);
-    cov.dispose();
-    const lambda = await values.data();
-    const k = this.kept(lambda);
-    const P = maskedProjector(vectors, Array.from(lambda, (_, j) => (j >= k ? 1 : 0)));
-    values.dispose();
-    vectors.dispose();
-    return P;
+    try {
+      // Default mode needs only the leading eigenvectors (those explaining 1 − R): P = I − U_k·U_kᵀ.
+      if (this.a <= 1) {
+        const top = await linalg.eighEnergy(cov, 1 - this.R);
+        const k = top.values.shape[0]!;
+        top.values.dispose();
+        if (k < cov.shape[0]! - 1) {
+          const P = complementProjector(top.vectors);
+          top.vectors.dispose();
+          return P;
+        }
+        top.vectors.dispose();
+      }
+      // a-mode (needs λ_min), or the leading vectors fill all but one direction: full decomposition.
+      const { values, vectors } = await linalg.eigh(cov);
+      const lambda = await values.data();
+      const k = this.kept(lambda);
+      const P = maskedProjector(vectors, Array.from(lambda, (_, j) => (j >= k ? 1 : 0)));
+      values.dispose();
+      vectors.dispose();
+      return P;
+    } finally {
+      cov.dispose();
+    }
   }
 
   state(): CalculatorState {

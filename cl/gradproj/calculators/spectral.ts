@@ -3,7 +3,7 @@
  * P = V·diag(mask)·Vᵀ selects the span of the masked columns of V without slicing; V's columns are
  * normalised first (orthocl's unit_vectors: float32 eigenvectors drift from unit length by ~1e-6).
  */
-import { div, keep, matmul, mul, sqrt, sum, tensor, tidy, type Tensor } from '../../../engine/index.js';
+import { div, eye, keep, matmul, mul, sqrt, sub, sum, tensor, tidy, type Tensor } from '../../../engine/index.js';
 
 export function normalizeColumns(V: Tensor): Tensor {
   return tidy(() => div(V, sqrt(sum(mul(V, V), 0, { keepDims: true }))));
@@ -15,6 +15,14 @@ export function maskedProjector(V: Tensor, mask: ArrayLike<number>): Tensor {
     const U = normalizeColumns(V);
     const m = tensor(Float32Array.from(mask), [1, mask.length]);
     return matmul(mul(U, m), U, { transposeB: true });
+  }));
+}
+
+/** I − ÛÛᵀ for U [d, k] (columns normalised): the projector onto the complement of U's span. */
+export function complementProjector(U: Tensor): Tensor {
+  return keep(tidy(() => {
+    const Un = normalizeColumns(U);
+    return sub(eye(U.shape[0]!), matmul(Un, Un, { transposeB: true }));
   }));
 }
 
