@@ -65,6 +65,9 @@ export interface Progress {
   steps: number;
 }
 
+/** Lets timers, I/O and the caller's callbacks run during a long synchronous training loop. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 function calculator(method: GradProjMethod, R: number): () => ProjectionCalculator {
   switch (method) {
     case 'nullspace': case 'baseline': return () => new NullSpace({ R });
@@ -119,7 +122,10 @@ export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (
             clipGradValue(params, config.clip);
             for (const l of layers) l.sgdStep({ lr: config.lr });
           });
-          if (++step % 50 === 0 || step === loader.length) onProgress?.({ task: t, tasks: T, epoch, epochs: config.epochs, step, steps: loader.length });
+          if (++step % 50 === 0 || step === loader.length) {
+            onProgress?.({ task: t, tasks: T, epoch, epochs: config.epochs, step, steps: loader.length });
+            await yieldToEventLoop();
+          }
         }
       }
       await lap('train');
