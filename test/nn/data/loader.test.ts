@@ -110,5 +110,10 @@ describe('DataLoader', () => {
     expect(() => new TensorDataset(x, y)).toThrow('TensorDataset: x [4] must have one row per label (2)');
     expect(() => new TensorDataset(y, x)).toThrow('TensorDataset: y must be 1-D int32 labels, got float32 [4]');
     x.dispose(); y.dispose(); data.dispose();
+    // Larger than one storage binding: said before anything is allocated (full Fashion-MNIST's
+    // 68,000 training images are 213 MB; lavapipe binds at most 128 MiB).
+    const limit = device().limits.maxStorageBufferBindingSize;
+    const huge = { ...tiny(3), n: 68000, images: { byteLength: limit + 4 } as Float32Array };
+    expect(() => toDevice(huge)).toThrow(`toDevice: 68000 images of [1, 2, 3] take ${limit + 4} bytes, more than this adapter's largest storage binding (${limit} bytes)`);
   });
 });
