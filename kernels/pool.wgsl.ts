@@ -18,7 +18,11 @@
  * (the adaptive rule is its own inverse); walking down from there while the window's end lies
  * past j finds the rest (for fixed windows without dividing). Integer division runs lane by lane on software
  * rasterisers, so the fixed-window backward visits the s×s pixels that share a last window in
- * one invocation (a "cell"), decoding its index once.
+ * one invocation (a "cell"), decoding its index once. When the windows tile the input (`tiles`:
+ * k = s, no padding, H = k·Ho, W = k·Wo) a cell is a window and no other window reads its pixels:
+ * the invocation reads g and the argmax once and writes its k×k pixels (max: g at the argmax, 0
+ * elsewhere; avg: g/divisor everywhere), without the search over windows (2.6× faster for
+ * 6×6 windows on [8, 32, 24, 24] on lavapipe).
  *
  * Parallelisation: one invocation per output (forward) or cell (backward), 256 per workgroup,
  * grid folded into y; windows are short loops, so no workgroup memory.
@@ -150,11 +154,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   return { name, code, bindings };
 }
 
+/** True when the windows tile the input: kernel = stride, no padding, and they cover it exactly. */
+export function poolTiles(w: Window2d): boolean {
+  return [0, 1].every((a) => w.kernel[a] === w.stride[a] && w.padding[a] === 0 && w.size[a] === w.kernel[a]! * w.out[a]!);
+}
+
 /**
  * Backward pooling: g [planes, Ho, Wo] (and, for max, argmax) → dx [planes, H, W]; one invocation
- * per cell (see cellSpan), total = planes · cells.x · cells.y (`poolCells`).
+ * per cell (see cellSpan), total = planes · cells.x · cells.y (`poolCells`). `tiles` (fixed windows
+ * for which `poolTiles` holds) writes each window's pixels directly.
  */
-export function poolBackwardKernel(v: PoolVariant): KernelSpec {
+export function poolBackwardKernel(v: PoolVariant & { tiles: boolean }): KernelSpec {
   const code = wgsl`
 ${WINDOW2D_PARAMS}
 @group(0) @binding(1) var<storage, read> g: array<f32>;
@@ -176,6 +186,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let plane = idx / (p.cells.x * p.cells.y);
   let gBase = plane * p.osize.x * p.osize.y;
   let xBase = plane * p.size.x * p.size.y;
+#if ${v.tiles}
+  let o = gBase + cy * p.osize.y + cx;
+#if ${v.op === 'max'}
+  let gv = g[o];
+  let best = u32(argmax[o]);
+#else
+  let gv = g[o] / divisor(cy, cx);
+#endif
+  for (var ry = 0u; ry < p.k.x; ry++) {
+    let row = (cy * p.k.x + ry) * p.size.y + cx * p.k.y;
+    for (var rx = 0u; rx < p.k.y; rx++) {
+#if ${v.op === 'max'}
+      dx[xBase + row + rx] = select(0.0, gv, row + rx == best);
+#else
+      dx[xBase + row + rx] = gv;
+#endif
+    }
+  }
+#else
   for (var ry = 0u; ry < cellSpan(0u); ry++) {
     let jy = cellStart(cy, 0u) + i32(ry);
     if (jy < 0 || jy >= i32(p.size.x)) { continue; }
@@ -199,9 +228,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       dx[xBase + u32(here)] = acc;
     }
   }
+#endif
 }
 `;
-  const name = `${v.adaptive ? 'adaptive' : ''}${v.op}PoolBackward`;
+  const name = `${v.adaptive ? 'adaptive' : ''}${v.op}PoolBackward${v.tiles ? '[tiles]' : ''}`;
   const bindings = v.op === 'max' ? ['uniform', 'read', 'read', 'readwrite'] as const : ['uniform', 'read', 'readwrite'] as const;
   return { name, code, bindings };
 }

@@ -5,9 +5,10 @@
  *
  * Max pooling sends the gradient to the first maximum of each window. When the op is recorded for
  * autograd the forward also writes the argmax positions (int32), which the backward reads and then
- * frees; every backward is a per-input-pixel gather (deterministic, no atomics).
+ * frees; every backward is a per-input-pixel gather (deterministic, no atomics). Adaptive windows
+ * that divide the input evenly are fixed windows that tile it, and run as such.
  */
-import { POOL_WORKGROUP, poolBackwardKernel, poolCells, poolKernel, type PoolVariant } from '../../kernels/pool.wgsl.js';
+import { POOL_WORKGROUP, poolBackwardKernel, poolCells, poolKernel, poolTiles, type PoolVariant } from '../../kernels/pool.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { window2dParams, type Window2d } from '../../kernels/window2d.js';
 import { isGradEnabled, record } from '../autograd.js';
@@ -44,13 +45,21 @@ function fixedWindows(op: string, x: Tensor, kernel: Pair, opts: Pool2dOptions):
   return windowGeometry(op, x.shape, k, { stride: opts.stride ?? k, padding });
 }
 
-function adaptiveWindows(op: string, x: Tensor, outputSize: Pair): Window2d {
+/**
+ * Adaptive windows. When oh divides H and ow divides W, window i covers [i·H/oh, (i+1)·H/oh): the
+ * fixed windows kernel = stride = (H/oh, W/ow), which tile the input (the fast backward).
+ */
+function adaptiveWindows(op: string, x: Tensor, outputSize: Pair): { w: Window2d; adaptive: boolean } {
   checkInput(op, x);
   const out = pairOf(op, 'outputSize', outputSize, 1);
   const [H, W] = [x.shape[2]!, x.shape[3]!];
   if (H === 0 || W === 0) throw new RangeError(`${op}: x has an empty plane (x is ${formatShape(x.shape)})`);
+  if (H % out[0] === 0 && W % out[1] === 0) {
+    const k: [number, number] = [H / out[0], W / out[1]];
+    return { w: { size: [H, W], out, kernel: k, stride: k, padding: [0, 0], dilation: [1, 1] }, adaptive: false };
+  }
   // kernel, stride, padding and dilation are not used by the adaptive rule.
-  return { size: [H, W], out, kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1] };
+  return { w: { size: [H, W], out, kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1] }, adaptive: true };
 }
 
 function pool(op: string, x: Tensor, w: Window2d, v: PoolVariant, includePad: boolean): Tensor {
@@ -69,7 +78,7 @@ function pool(op: string, x: Tensor, w: Window2d, v: PoolVariant, includePad: bo
     const invocations = N * C * cells[0] * cells[1];
     if (invocations > 0) {
       const buffers = [g.buffer, ...(argmax ? [argmax.buffer] : []), dx.buffer];
-      x.device.dispatch(poolBackwardKernel(v), window2dParams(w, N * C, C, invocations, flag, cells), buffers, grid1d(invocations, POOL_WORKGROUP));
+      x.device.dispatch(poolBackwardKernel({ ...v, tiles: !v.adaptive && poolTiles(w) }), window2dParams(w, N * C, C, invocations, flag, cells), buffers, grid1d(invocations, POOL_WORKGROUP));
     }
     argmax?.dispose();
     return [dx];
@@ -89,10 +98,12 @@ export function avgPool2d(x: Tensor, kernel: Pair, opts: AvgPool2dOptions = {}):
 
 /** Max over adaptive windows: [N, C, H, W] → [N, C, oh, ow]. */
 export function adaptiveMaxPool2d(x: Tensor, outputSize: Pair): Tensor {
-  return pool('adaptiveMaxPool2d', x, adaptiveWindows('adaptiveMaxPool2d', x, outputSize), { op: 'max', adaptive: true }, false);
+  const { w, adaptive } = adaptiveWindows('adaptiveMaxPool2d', x, outputSize);
+  return pool('adaptiveMaxPool2d', x, w, { op: 'max', adaptive }, false);
 }
 
 /** Mean over adaptive windows: [N, C, H, W] → [N, C, oh, ow]. */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
-  return pool('adaptiveAvgPool2d', x, adaptiveWindows('adaptiveAvgPool2d', x, outputSize), { op: 'avg', adaptive: true }, false);
+  const { w, adaptive } = adaptiveWindows('adaptiveAvgPool2d', x, outputSize);
+  return pool('adaptiveAvgPool2d', x, w, { op: 'avg', adaptive }, false);
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import type { Window2d } from '../../kernels/window2d.js';
 import { poolBackwardReference, poolReference } from '../../kernels/pool.reference.js';
-import type { PoolVariant } from '../../kernels/pool.wgsl.js';
+import { poolTiles, type PoolVariant } from '../../kernels/pool.wgsl.js';
 import { windowGeometry } from '../../engine/ops/window2d.js';
 import { useDevice } from '../helpers/device.js';
 import { checkGrad } from '../helpers/gradcheck.js';
@@ -21,18 +21,28 @@ import { Generator } from '../../index.js';
 type Shape4 = [number, number, number, number];
 interface Fixed { x: Shape4; k: [number, number]; stride?: [number, number] | number; padding?: [number, number] | number }
 
-/** Odd sizes, stride 2 and 1, padding 1, overlapping and non-overlapping windows, N and C 1–3. */
+/**
+ * Odd sizes, stride 2 and 1, padding 1, overlapping and non-overlapping windows, N and C 1–3; the
+ * last two tile the input exactly (the backward's `tiles` path), the first leaves a last row and
+ * column outside every window.
+ */
 const fixed: Fixed[] = [
   { x: [1, 1, 5, 5], k: [2, 2] },
   { x: [2, 3, 7, 6], k: [3, 3], stride: 2, padding: 1 },
   { x: [1, 3, 9, 8], k: [3, 2], stride: 1, padding: [1, 1] },
   { x: [2, 1, 17, 3], k: [4, 3], stride: [3, 1], padding: [2, 1] },
+  { x: [2, 3, 6, 9], k: [2, 3] },
+  { x: [1, 2, 17, 3], k: [17, 1] },
 ];
+/** Uneven covers (the adaptive kernels) and exact ones (routed to the fixed windows that tile the input). */
 const adaptive: { x: Shape4; out: [number, number] }[] = [
   { x: [1, 1, 5, 5], out: [3, 3] },
   { x: [2, 3, 7, 6], out: [2, 4] },
   { x: [1, 2, 3, 4], out: [5, 7] }, // more windows than positions: they overlap
-  { x: [2, 1, 9, 8], out: [1, 1] }, // global pooling
+  { x: [2, 1, 9, 8], out: [1, 1] }, // global pooling (one window tiles the plane)
+  { x: [2, 3, 15, 9], out: [5, 3] }, // 3×3 tiles
+  { x: [1, 2, 12, 8], out: [4, 8] }, // 3×1 tiles
+  { x: [1, 2, 12, 7], out: [4, 2] }, // exact along H only: adaptive
 ];
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -112,6 +122,15 @@ describe('pooling vs float64 reference', () => {
     for (const [i, r] of runs().entries()) {
       await checkGrad(r.op, [{ shape: r.x, data: distinct(size(r.x), i + 1) }]);
     }
+  });
+
+  it('recognises windows that tile the input', () => {
+    const w = (x: Shape4, k: [number, number], stride: [number, number] | number = k, padding = 0) => windowGeometry('test', x, k, { stride, padding });
+    expect(poolTiles(w([1, 1, 6, 9], [2, 3]))).toBe(true);
+    expect(poolTiles(w([1, 1, 17, 3], [17, 1]))).toBe(true);
+    expect(poolTiles(w([1, 1, 5, 6], [2, 3]))).toBe(false); // row 4 is in no window
+    expect(poolTiles(w([1, 1, 6, 6], [2, 2], 1))).toBe(false); // overlapping
+    expect(poolTiles(w([1, 1, 6, 6], [2, 2], 2, 1))).toBe(false); // padded
   });
 
   it('max pooling without autograd allocates no index tensor', () => {
