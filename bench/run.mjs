@@ -23,8 +23,10 @@ import { bestOfRounds, loadAverage, metricValue } from './timing.mjs';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const require = createRequire(import.meta.url);
 
+/** Installs bench/package.json's devDependencies when one is missing. */
 function ensurePeers() {
-  if (existsSync(`${here}node_modules/@tensorflow/tfjs-backend-webgpu/package.json`)) return;
+  const peers = Object.keys(JSON.parse(readFileSync(`${here}package.json`, 'utf8')).devDependencies);
+  if (peers.every((p) => existsSync(`${here}node_modules/${p}/package.json`))) return;
   console.log('installing benchmark peers (bench/package.json)...');
   execFileSync('npm', ['--prefix', here, 'ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
 }
