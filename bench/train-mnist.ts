@@ -118,7 +118,8 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const device = await initDevice();
-  console.log(`device: ${device.backend} ${device.adapterInfo.vendor} ${device.adapterInfo.architecture} ${device.adapterInfo.description}`.trim());
+  const info = device.adapterInfo;
+  console.log(`device: ${device.backend}, ${[info.vendor, info.architecture, info.description].filter(Boolean).join(' ')}`);
   const epochs = Number(arg('epochs') ?? 10);
   const seed = Number(arg('seed') ?? 0);
   const only = arg('only');

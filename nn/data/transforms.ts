@@ -13,7 +13,7 @@ import { checkSize, rotationMap, type Interpolation, type ResampleMap } from './
 export { rotationMap, type Interpolation, type ResampleMap } from './rotate.js';
 
 /** out[..., p] = Σ_k weight[k, p] · x[..., index[k, p]] over the last two axes (H, W) of x. */
-export function resample(op: string, x: Tensor, map: ResampleMap): Tensor {
+function resample(op: string, x: Tensor, map: ResampleMap): Tensor {
   checkTensor(op, 'x', x);
   checkFloat(op, 'x', x);
   const [h, w] = x.shape.slice(-2);
