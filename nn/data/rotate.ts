@@ -21,7 +21,10 @@
  * Ties in nearest (a source exactly halfway between pixels) are real: on an even-sized image at 45°
  * every pixel on a diagonal lands on one; round half to even and the float32 steps above decide them
  * as PyTorch does. (If PyTorch's BLAS fused the grid's multiply-add, a source within one float32 ulp
- * of a half-pixel could round the other way; the symmetric diagonal ties cancel exactly either way.)
+ * of a half-pixel could round the other way; the diagonal ties come out the same either way, since
+ * the fused residue is below float32's resolution once 1 is added to gx.)
+ * torchvision with an explicit fill (e.g. RandomRotation's fill=0) takes a mask path instead: the same
+ * for nearest, but for bilinear it scales border pixels by their in-image coverage; we follow fill=None.
  */
 
 export type Interpolation = 'nearest' | 'bilinear';
