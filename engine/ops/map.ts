@@ -2,7 +2,7 @@
  * Runs the elementwise map kernel: checks inputs, broadcasts, coalesces dimensions, packs the
  * params uniform. Ops in elementwise.ts are thin wrappers that add their backward rule.
  */
-import { MAP_MAX_RANK, MAP_WORKGROUP, mapKernel } from '../../kernels/elementwise.wgsl.js';
+import { MAP_MAX_RANK, MAP_WORKGROUP, mapGrid, mapKernel } from '../../kernels/elementwise.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import type { Device } from '../device.js';
 import { DisposedError } from '../errors.js';
@@ -77,22 +77,23 @@ export function runMap(op: string, expr: string, inputs: readonly Tensor[], opts
   if (shape.length > MAP_MAX_RANK) {
     throw new RangeError(`${op}: broadcasting ${inputs.map((t) => formatShape(t.shape)).join(' and ')} needs ${shape.length} dimensions, at most ${MAP_MAX_RANK} are supported`);
   }
-  const params = new ArrayBuffer(144);
+  const { runsPerRow, invocations } = mapGrid(out.size, shape[shape.length - 1]!);
+  const params = new ArrayBuffer(160);
   const u = new Uint32Array(params);
   const f = new Float32Array(params);
-  u[0] = out.size;
+  u[0] = invocations;
   u[1] = shape.length;
   f[2] = opts.alpha ?? 0;
   f[3] = opts.beta ?? 0;
-  shape.forEach((d, i) => { u[4 + i] = d; });
-  strides.forEach((st, k) => st.forEach((s, i) => { u[12 + 8 * k + i] = s; }));
+  u[4] = runsPerRow;
+  shape.forEach((d, i) => { u[8 + i] = d; });
+  strides.forEach((st, k) => st.forEach((s, i) => { u[16 + 8 * k + i] = s; }));
   const spec = mapKernel({
     expr,
     arity: inputs.length as 0 | 1 | 2 | 3,
-    sameShape,
     intInputs: inputs.map((t) => t.dtype === 'int32'),
     outInt: out.dtype === 'int32',
   });
-  device.dispatch(spec, u, [...inputs.map((t) => t.buffer), out.buffer], grid1d(out.size, MAP_WORKGROUP));
+  device.dispatch(spec, u, [...inputs.map((t) => t.buffer), out.buffer], grid1d(invocations, MAP_WORKGROUP));
   return out;
 }

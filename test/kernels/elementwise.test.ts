@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { mapReference } from '../../kernels/elementwise.reference.js';
+import { MAP_RUN, mapGrid } from '../../kernels/elementwise.wgsl.js';
 import { useDevice } from '../helpers/device.js';
 import { EPS32, awayFromZero, expectClose, randomArray, toF32 } from '../helpers/numeric.js';
 
@@ -80,14 +81,36 @@ describe('elementwise kernels vs float64 reference', () => {
     expect(Array.from(await wc.where(wc.gt(a, 2), a, -1).toArray())).toEqual([-1, -1, 3, 4]);
   });
 
-  it('a large 1-D map folds its grid into y', async () => {
-    const n = 65536 * 256 + 3; // more than 65,535 workgroups of 256
+  it('a large 1-D map computes every element (MAP_RUN per invocation, a partial last one)', async () => {
+    const n = 65536 * 256 + 3;
+    expect(mapGrid(n, n).invocations * MAP_RUN).toBeGreaterThan(n);
     const x = wc.full([n], 2);
     const y = wc.add(x, 1);
     const v = await y.toArray();
-    expect(v[0]).toBe(3);
-    expect(v[n - 1]).toBe(3);
     expect(v.length).toBe(n);
+    expect(v.every((e) => e === 3)).toBe(true);
     x.dispose(); y.dispose();
+  });
+
+  // Several elements per invocation (n > MAP_MIN_INVOCATIONS), rows that do not split evenly among
+  // their invocations, row, column, middle-axis and scalar broadcasts, three inputs.
+  it('broadcasts with several elements per invocation', async () => {
+    const cases: { shapes: number[][]; fn: (...x: wc.Tensor[]) => wc.Tensor; ref: (...x: number[]) => number }[] = [
+      { shapes: [[3, 5, 7, 41], [5, 1, 1]], fn: wc.add, ref: (a, b) => a + b },
+      { shapes: [[2, 3, 65, 97], [3, 1, 1]], fn: wc.mul, ref: (a, b) => a * b },
+      { shapes: [[129, 33], [33]], fn: wc.sub, ref: (a, b) => a - b },
+      { shapes: [[129, 33], [129, 1]], fn: wc.sub, ref: (a, b) => a - b },
+      { shapes: [[1, 4099], [17, 1]], fn: wc.maximum, ref: Math.max },
+      { shapes: [[4099], []], fn: wc.mul, ref: (a, b) => a * b },
+      { shapes: [[17, 1, 129], [1, 3, 1], [3, 129]], fn: (c, a, b) => wc.where(wc.gt(c, 0), a, b), ref: (c, a, b) => (c > 0 ? a : b) },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const data = c.shapes.map((s, k) => toF32(randomArray(s.reduce((x, y) => x * y, 1), 10 * i + k)));
+      const want = mapReference(c.ref, data.map((d, k) => ({ data: d, shape: c.shapes[k]! })));
+      expect(mapGrid(want.data.length, want.shape[want.shape.length - 1]!).invocations).toBeLessThan(want.data.length);
+      const y = c.fn(...data.map((d, k) => wc.tensor(d, c.shapes[k]!)));
+      expect(y.shape).toEqual(want.shape);
+      expectClose(await y.toArray(), want.data, { rtol: EPS32, atol: 1e-30 }, JSON.stringify(c.shapes));
+    }
   });
 });
