@@ -167,9 +167,13 @@ export abstract class Module {
     return noGrad(() => cloneMember(this, copies)) as this;
   }
 
-  /** Frees every parameter and buffer (and their gradients). */
+  /**
+   * Frees every parameter and buffer (and their gradients): this module's own, then each child's
+   * through its dispose(), so subclasses that hold more state (optimiser state, projectors) free it.
+   */
   dispose(): void {
-    for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) t.dispose();
+    for (const [, t] of [...ownMembers(this, isParameter), ...ownMembers(this, isBuffer)]) t.dispose();
+    for (const [, child] of this.namedChildren()) child.dispose();
   }
 }
 
