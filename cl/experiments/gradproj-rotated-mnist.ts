@@ -34,6 +34,9 @@ export interface RotatedMnistConfig {
   /** R of NullSpace and GPM. */
   R: number;
   seed: number;
+  /** Images per class (defaults: the standard split, 800 train / 200 test, fewer where MNIST has fewer). */
+  trainPerClass?: number;
+  testPerClass?: number;
 }
 
 /** The seed's recipe (REFERENCE.md §1). */
@@ -100,7 +103,7 @@ export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (
     mark = now;
   };
 
-  const scenario = await rotatedMnist(config.angles);
+  const scenario = await rotatedMnist(config.angles, { trainPerClass: config.trainPerClass, testPerClass: config.testPerClass });
   const model = seedModel(config.model, calculator(config.method, config.R), new Generator(config.seed));
   const layers = gradprojLayers(model);
   if (config.method === 'baseline') layers.forEach((l) => l.disable());
