@@ -1,5 +1,5 @@
 /**
- * Parallel two-sided Jacobi for a symmetric matrix (engine/linalg/eigh.ts drives these kernels).
+ * Parallel two-sided Jacobi for a symmetric matrix (engine/linalg/eigh-jacobi.ts drives these kernels).
  *
  * The working copy A is [N, N] row-major (N = n rounded up to even; a padded index has a zero row and
  * column, so every rotation it takes part in is the identity and it never mixes with real indices).
@@ -217,14 +217,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }
 
 /**
- * W ← Jᵀ_{r1−1}···Jᵀ_{r0}·W for the rounds r0 ≤ r < r1 held by the rotation table (rows p, q of W mix
- * as columns p, q of V do in V ← V·J). W is [N, S] with the row stride S a multiple of 4; one
+ * W ← Jᵀ_{r1−1}···Jᵀ_{r0}·W for the rounds r0 ≤ r < r1 held by the rotation table (its first
+ * `count` = (r1 − r0)·N/2 entries; rows p, q of W mix as columns p, q of V do in V ← V·J). W is
+ * [N, S] with the row stride S a multiple of 4; one
  * invocation owns four adjacent columns (vec4) and streams through every rotation of the table.
  * Grid: grid1d(S/4, 64).
  */
 export function jacobiVectorsKernel(): KernelSpec {
   const code = /* wgsl */ `
-struct Params { N: u32, S4: u32, rounds: u32 }
+struct Params { S4: u32, count: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> rot: array<Rot>;
 @group(0) @binding(2) var<storage, read_write> w: array<vec4<f32>>;
@@ -234,8 +235,7 @@ ${FLAT_WORKGROUP}
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let j = flatWorkgroup(wid, nwg) * ${JACOBI_WORKGROUP}u + lid;
   if (j >= p.S4) { return; }
-  let count = p.rounds * (p.N / 2u);
-  for (var e = 0u; e < count; e++) {
+  for (var e = 0u; e < p.count; e++) {
     let g = rot[e];
     if (g.s == 0.0) { continue; }
     let x = w[g.p * p.S4 + j];

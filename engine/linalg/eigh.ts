@@ -1,52 +1,47 @@
 /**
- * eigh(a): eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix by parallel
- * two-sided Jacobi with round-robin ordering (kernels/jacobi-eigh.wgsl.ts says how a round is split
- * into dispatches).
+ * eigh(a): eigenvalues (descending) and eigenvectors (columns) of a symmetric matrix, by one of two
+ * methods (option `method`; the result says which ran):
+ *  - 'tridiagonal' (the default, 'auto', at every size): Householder tridiagonalisation on the GPU,
+ *    implicit QL on the host in float64 (O(n²)), QL rotations and the back-transformation on the GPU
+ *    (eigh-tridiagonal.ts);
+ *  - 'jacobi': parallel two-sided Jacobi sweeps on the GPU (eigh-jacobi.ts); options tol and
+ *    maxSweeps apply to it only.
+ * Both hand back eigenvectors as rows of a working matrix; the rows are sorted by eigenvalue,
+ * normalised and transposed into columns by one gather (gather.ts).
  *
- * A sweep is N−1 rounds of N/2 disjoint rotations, two dispatches each (rotations, then A ← JᵀAJ);
- * the eigenvector matrix is not touched per round: the sweep's rotations are kept in a table and
- * applied to W = Vᵀ by one streaming dispatch per sweep. After each sweep one dispatch computes the
- * off-diagonal norm and one small readback decides whether to stop: off(A) ≤ tol·‖A‖_F, or
- * maxSweeps (then a warning, and the result still carries its offNorm).
- *
- * Why this design (lavapipe, 2 cores shared with other jobs at load average 10–14, so absolute times
- * are inflated several-fold; bench/eigh.ts prints the table):
- *  - A first version rotated A and V in one pass per round with 2×2 blocks per invocation: ≈ 4 ms
- *    per round at n = 784 (3.5–5 s per sweep), of which the V half was 1–1.7 ms (a full pass over V
- *    every round). Deferring V to one pass per sweep, with pair indices stored in the rotation table
- *    and four columns per invocation (vec4), cut that pass to ≈ 0.2 s per sweep at n = 512 (from
- *    1.25 s with per-rotation index arithmetic and one column per invocation).
- *  - The A rounds remain: ≈ 6n³ flops and n−1 round trips per sweep, 9–10 sweeps to off ≤ 1e-6.
- *    Measured on MNIST covariances: n = 256 3.1 s, 512 11.9 s, 784 31 s (10 sweeps, residual
- *    1.8e-5), against 37 s for the float64 TypeScript cyclic Jacobi and 3.3 s for ml-matrix's
- *    tred2 + tql2 (float64 JS) in the same run. The full Jacobi eigh does NOT meet 5 s at 784.
- *    A second run on Dawn's OpenGL ES backend: 784 in 29 s, ml-matrix 5.1 s. Orthogonality after
- *    the final normalisation: max|VᵀV − I| = 2e-5 at 784, 5e-6 at 1024, so no re-orthogonalisation.
- *  - For the leading eigenvectors (what gradient projection keeps), `eighTop` runs this solver only
- *    on a small Rayleigh–Ritz matrix: k = 64 at n = 784 in 0.96–1.4 s, `eighEnergy(a, 0.9)` (k = 82)
- *    in 4.0 s, in the same loaded runs.
- *  - Not done: block Jacobi with 2b×2b subproblems in workgroup memory (≈ 8n³ flops per sweep as
- *    GEMM-like tile updates: fewer passes but not fewer flops) and Householder tridiagonalisation +
- *    tridiagonal QL (≈ 10n³ flops in all, the route ml-matrix takes on the CPU), which is the one that
- *    could bring a full 784 decomposition under 5 s here.
+ * Why tridiagonal by default (DESIGN NOTES; lavapipe, 2 shared cores; bench/eigh.ts prints the table):
+ *  - Flops: Jacobi costs ≈ 6n³ per sweep (A rounds) + 1.5n³ (vectors), 7–10 sweeps to off ≤ 1e-6:
+ *    ≈ 50–75n³, in n−1 rounds of 2 dispatches per sweep. Tridiagonal: (4/3)n³ reduction + ≈ 4.5n³
+ *    QL rotations (≈ 0.77n² rotations on n columns) + 4n³ back-transformation ≈ 10n³, in 2n + 4n/64
+ *    dispatches, and no convergence loop on the GPU.
+ *  - Block Jacobi (2b×2b subproblems in workgroup memory, GEMM-like block rotations) was not built:
+ *    it cuts dispatches to (n/b − 1) rounds per sweep but not flops (≈ 8n³ per sweep and about as
+ *    many sweeps), so it stays several times the tridiagonal route's work before any barrier cost.
+ *  - Measured (ms, medians of runs back to back, random symmetric / MNIST covariances):
+ *    Jacobi n = 17: 18, 128: 190, 256: 1.5–3 s, 512: 12 s, 784: 29–31 s;
+ *    tridiagonal n = 17: 3, 128: 20, 256: 60, 512: 290–460, 784: 1.0–1.3 s (residual ≈ 1e-6,
+ *    max|VᵀV − I| ≈ 1e-6). The tridiagonal method is the faster one at every size measured, so
+ *    'auto' always picks it; Jacobi stays for callers who force it.
  */
-import {
-  JACOBI_TILE, JACOBI_WORKGROUP, ROT_BYTES, jacobiApplyKernel, jacobiLoadKernel, jacobiRotationsKernel,
-  jacobiVectorsKernel,
-} from '../../kernels/jacobi-eigh.wgsl.js';
 import { descendingOrder } from '../../kernels/jacobi-gather.wgsl.js';
-import { grid1d } from '../../kernels/spec.js';
-import type { Device } from '../device.js';
-import { formatShape } from '../shape.js';
 import { tensor } from '../ops/creation.js';
+import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import type { EigenRows } from './eigen-rows.js';
+import { eighJacobi } from './eigh-jacobi.js';
+import { eighTridiagonal } from './eigh-tridiagonal.js';
 import { gatherColumns } from './gather.js';
 import { checkFinite, checkMatrix, matrixStats } from './matrix-stats.js';
 
+export type EighMethod = 'auto' | 'tridiagonal' | 'jacobi';
+const METHODS: readonly EighMethod[] = ['auto', 'tridiagonal', 'jacobi'];
+
 export interface EighOptions {
-  /** Stop when the off-diagonal norm is at most tol·‖A‖_F (default 1e-6). */
+  /** 'auto' (default) is 'tridiagonal' (header). */
+  method?: EighMethod;
+  /** Jacobi: stop when the off-diagonal norm is at most tol·‖A‖_F (default 1e-6). */
   tol?: number;
-  /** Sweep cap (default 30); reaching it warns and returns the current offNorm. */
+  /** Jacobi: sweep cap (default 30); reaching it warns and returns the current offNorm. */
   maxSweeps?: number;
   /** Inputs with max|a_ij − a_ji| > symmetryTol·‖A‖_F are rejected (default 1e-4). */
   symmetryTol?: number;
@@ -59,36 +54,23 @@ export interface EighResult {
   values: Tensor;
   /** [n, n]; column k is the unit eigenvector of values[k]. */
   vectors: Tensor;
-  /** Sweeps run. */
+  /** The method that ran. */
+  method: 'tridiagonal' | 'jacobi';
+  /** Jacobi sweeps run (0 for the tridiagonal method). */
   sweeps: number;
-  /** Final off-diagonal norm relative to ‖A‖_F. */
+  /**
+   * Off-diagonal norm relative to ‖A‖_F that the method left: Jacobi's final off(A); for the
+   * tridiagonal method the off-diagonal entries the QL iteration set to zero.
+   */
   offNorm: number;
-}
-
-/** Rounds whose rotation tables fit one storage binding (each round is N/2 entries). */
-function roundsPerTable(device: Device, N: number): number {
-  const perRound = (N / 2) * ROT_BYTES;
-  return Math.max(1, Math.min(N - 1, Math.floor(device.limits.maxStorageBufferBindingSize / perRound)));
-}
-
-/** Runs one sweep (N−1 rounds) on the working copy; W catches up once per rotation table. */
-function sweep(device: Device, N: number, S: number, a: GPUBuffer, w: GPUBuffer, rot: GPUBuffer, tableRounds: number): void {
-  const m = N / 2;
-  const tiles = Math.ceil(m / JACOBI_TILE);
-  for (let r0 = 0; r0 < N - 1; r0 += tableRounds) {
-    const r1 = Math.min(N - 1, r0 + tableRounds);
-    for (let r = r0; r < r1; r++) {
-      device.dispatch(jacobiRotationsKernel(), new Uint32Array([N, r, r0]), [a, rot], grid1d(m, JACOBI_WORKGROUP));
-      device.dispatch(jacobiApplyKernel(), new Uint32Array([N, r, r0, tiles]), [rot, a], [(tiles * (tiles + 1)) / 2, 1, 1]);
-    }
-    device.dispatch(jacobiVectorsKernel(), new Uint32Array([N, S / 4, r1 - r0]), [rot, w], grid1d(S / 4, JACOBI_WORKGROUP));
-  }
 }
 
 export async function eigh(a: Tensor, opts: EighOptions = {}): Promise<EighResult> {
   checkMatrix('eigh', 'a', a);
   const [n, cols] = a.shape as [number, number];
   if (n !== cols) throw new RangeError(`eigh: a must be square [n, n], got ${formatShape(a.shape)}`);
+  const method = opts.method ?? 'auto';
+  if (!METHODS.includes(method)) throw new RangeError(`eigh: method must be one of ${METHODS.map((m) => `'${m}'`).join(', ')}, got '${String(method)}'`);
   const tol = opts.tol ?? 1e-6;
   const maxSweeps = opts.maxSweeps ?? 30;
   const symmetryTol = opts.symmetryTol ?? 1e-4;
@@ -102,33 +84,15 @@ export async function eigh(a: Tensor, opts: EighOptions = {}): Promise<EighResul
     throw new RangeError(`eigh: a must be symmetric: max |a_ij − a_ji| = ${input.asymmetry} exceeds ${symmetryTol}·‖a‖_F = ${symmetryTol * input.norm}`);
   }
 
-  const N = n + (n % 2);
-  const S = Math.ceil(N / 4) * 4;
-  const tableRounds = roundsPerTable(device, N);
-  const work = device.allocate(N * N * 4);
-  const w = device.allocate(N * S * 4);
-  const rot = device.allocate(tableRounds * (N / 2) * ROT_BYTES);
+  const rows: EigenRows = method === 'jacobi'
+    ? await eighJacobi(device, a.buffer, n, input.norm, { tol, maxSweeps, onWarning: opts.onWarning ?? console.warn })
+    : await eighTridiagonal(device, a.buffer, n, input.norm);
   try {
-    device.dispatch(jacobiLoadKernel(), new Uint32Array([n, N, S]), [a.buffer, work, w], grid1d(N * S, JACOBI_WORKGROUP));
-    const relative = (off: number) => (input.norm > 0 ? off / input.norm : 0);
-    let stats = await matrixStats(device, work, N, N);
-    let sweeps = 0;
-    while (relative(stats.offNorm) > tol && sweeps < maxSweeps) {
-      sweep(device, N, S, work, w, rot, tableRounds);
-      sweeps++;
-      stats = await matrixStats(device, work, N, N);
-    }
-    const offNorm = relative(stats.offNorm);
-    if (offNorm > tol) {
-      (opts.onWarning ?? console.warn)(`eigh: not converged after ${sweeps} sweeps: off-diagonal norm ${offNorm.toExponential(2)}·‖a‖_F > tol ${tol}; results are approximate (raise maxSweeps)`);
-    }
-    const order = descendingOrder(stats.diagonal.subarray(0, n));
-    const values = tensor(Float32Array.from(order, (i) => stats.diagonal[i]!), [n], { device });
-    const vectors = gatherColumns(device, w, N, S, order, n);
-    return { values, vectors, sweeps, offNorm };
+    const order = descendingOrder(Array.from({ length: n }, (_, i) => rows.values[i]!));
+    const values = tensor(Float32Array.from(order, (i) => rows.values[i]!), [n], { device });
+    const vectors = gatherColumns(device, rows.buffer, rows.rows, rows.stride, order, n);
+    return { values, vectors, method: rows.method, sweeps: rows.sweeps, offNorm: rows.offNorm };
   } finally {
-    device.release(work);
-    device.release(w);
-    device.release(rot);
+    rows.release();
   }
 }

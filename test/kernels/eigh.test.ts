@@ -1,12 +1,15 @@
 /**
- * Jacobi eigh (and the subspace eighTop/eighEnergy) on the GPU, checked by residuals, orthogonality
- * and against the float64 cyclic Jacobi reference.
+ * eigh on the GPU by both methods (tridiagonal, the default, and Jacobi), and the subspace
+ * eighTop/eighEnergy, checked by residuals, orthogonality and against the float64 cyclic Jacobi
+ * reference.
  *
- * Tolerances (the brief's, justified): a converged float32 Jacobi is backward stable, the computed
- * pairs are exact for A + E with ‖E‖ ≲ p(n)·ε₃₂·‖A‖ and p a low-degree polynomial from the rotations
- * each entry takes (Demmel & Veselić 1992); with stopping at off(A) ≤ 1e-6·‖A‖_F that gives
- * residuals ≈ 1e-6–1e-5 up to n = 200, and by Weyl's theorem eigenvalues within ‖E‖ of the exact
- * ones. 1e-4 leaves one to two decades of margin; a wrong rotation sign or pairing gives O(1).
+ * Tolerances (the brief's, justified): both methods are backward stable in float32, the computed
+ * pairs are exact for A + E with ‖E‖ ≲ p(n)·ε₃₂·‖A‖ and p a low-degree polynomial: from the rotations
+ * each entry takes in Jacobi (Demmel & Veselić 1992; stopping at off(A) ≤ 1e-6·‖A‖_F), from the
+ * Householder reduction (c·n·ε₃₂, Higham §19.3), the QL rotations and the back-transformation in the
+ * tridiagonal method. That gives residuals ≈ 1e-6–1e-5 up to n = 200, and by Weyl's theorem
+ * eigenvalues within ‖E‖ of the exact ones. 1e-4 leaves one to two decades of margin; a wrong
+ * rotation, reflector, sign or pairing gives O(1).
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
@@ -15,14 +18,22 @@ import { jacobiEighReference, roundRobinPair } from '../../kernels/jacobi.refere
 import { orthonormalize } from '../../engine/linalg/eigh-top.js';
 import { useDevice } from '../helpers/device.js';
 import { randomArray, toF32 } from '../helpers/numeric.js';
-import { eigResidual, frobenius, mnistCentralPixels, orthogonalityError, withSpectrum } from './linalg-fixtures.js';
+import { eigResidual, frobenius, mnistPixels, orthogonalityError, withSpectrum } from './linalg-fixtures.js';
 
 const { linalg } = wc;
 const TOL = 1e-4;
 
-/** Runs eigh on a and checks residual, orthogonality, order and the reference's eigenvalues. */
+const METHODS = ['tridiagonal', 'jacobi'] as const;
+
+/** Runs eigh on a with each method and checks residual, orthogonality, order and the reference's eigenvalues. */
 async function checkEigh(a: Float32Array, n: number, what: string): Promise<void> {
-  const r = await linalg.eigh(wc.tensor(a, [n, n]));
+  const ref = jacobiEighReference(a, n);
+  for (const method of METHODS) await checkMethod(a, n, `${what} (${method})`, method, ref.values);
+}
+
+async function checkMethod(a: Float32Array, n: number, what: string, method: typeof METHODS[number], refValues: Float64Array): Promise<void> {
+  const r = await linalg.eigh(wc.tensor(a, [n, n]), { method });
+  expect(r.method, what).toBe(method);
   expect(r.values.shape, what).toEqual([n]);
   expect(r.vectors.shape, what).toEqual([n, n]);
   const values = await r.values.toArray();
@@ -31,9 +42,8 @@ async function checkEigh(a: Float32Array, n: number, what: string): Promise<void
   expect(eigResidual(a, n, values, vectors, n), `${what}: ‖AV − VΛ‖/‖A‖`).toBeLessThanOrEqual(TOL);
   expect(orthogonalityError(vectors, n, n), `${what}: max |VᵀV − I|`).toBeLessThanOrEqual(TOL);
   for (let i = 1; i < n; i++) expect(values[i]!, `${what}: descending`).toBeLessThanOrEqual(values[i - 1]!);
-  const ref = jacobiEighReference(a, n);
   for (let i = 0; i < n; i++) {
-    expect(Math.abs(values[i]! - ref.values[i]!), `${what}: eigenvalue ${i}`).toBeLessThanOrEqual(TOL * norm);
+    expect(Math.abs(values[i]! - refValues[i]!), `${what}: eigenvalue ${i}`).toBeLessThanOrEqual(TOL * norm);
   }
   expect(r.offNorm, what).toBeLessThanOrEqual(1e-6);
 }
@@ -70,7 +80,7 @@ function expectSorted(got: number[], want: number[]): void {
   got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThan(1e-5));
 }
 
-describe('linalg.eigh (parallel Jacobi)', () => {
+describe('linalg.eigh (tridiagonal and Jacobi)', () => {
   useDevice();
   const sizes = [1, 2, 3, 17, 64, 129];
 
@@ -94,23 +104,41 @@ describe('linalg.eigh (parallel Jacobi)', () => {
   });
 
   it('a real covariance: MNIST, central 14×14 pixels of 300 images (n = 196)', async () => {
-    const { x, rows, d } = await mnistCentralPixels(300);
+    const { x, rows, d } = await mnistPixels(300, 7, 1);
     const c = linalg.cov(wc.tensor(x, [rows, d]), { center: true });
     await checkEigh(await c.toArray() as Float32Array, d, 'MNIST covariance');
   });
 
-  it('is deterministic', async () => {
-    const a = withSpectrum(Array.from({ length: 33 }, (_, i) => Math.sin(i)), 5);
-    const r1 = await linalg.eigh(wc.tensor(a, [33, 33]));
-    const r2 = await linalg.eigh(wc.tensor(a, [33, 33]));
-    expect(Array.from(await r2.vectors.toArray())).toEqual(Array.from(await r1.vectors.toArray()));
-    expect(Array.from(await r2.values.toArray())).toEqual(Array.from(await r1.values.toArray()));
+  it('MNIST covariances with constant border pixels (every other pixel of 300 images, n = 196)', async () => {
+    const { x, rows, d } = await mnistPixels(300, 0, 2);
+    // Centred: the border pixels are zero rows and columns (exact zero eigenvalues). Uncentred after
+    // the seed experiment's normalisation (x − 0.15)/0.3: the constant pixels form a rank-one block.
+    const centred = linalg.cov(wc.tensor(x, [rows, d]), { center: true });
+    await checkEigh(await centred.toArray() as Float32Array, d, 'MNIST covariance, zero border');
+    const seed = linalg.cov(wc.tensor(x.map((p) => (p - 0.15) / 0.3), [rows, d]));
+    await checkEigh(await seed.toArray() as Float32Array, d, 'MNIST second moment, normalised');
   });
 
-  it('warns and reports offNorm when the sweep cap is reached', async () => {
+  it('defaults to the tridiagonal method', async () => {
+    const r = await linalg.eigh(wc.tensor(withSpectrum([3, 2, 1], 1), [3, 3]));
+    expect(r.method).toBe('tridiagonal');
+    expect(r.sweeps).toBe(0);
+  });
+
+  for (const method of METHODS) {
+    it(`is deterministic (${method})`, async () => {
+      const a = withSpectrum(Array.from({ length: 33 }, (_, i) => Math.sin(i)), 5);
+      const r1 = await linalg.eigh(wc.tensor(a, [33, 33]), { method });
+      const r2 = await linalg.eigh(wc.tensor(a, [33, 33]), { method });
+      expect(Array.from(await r2.vectors.toArray())).toEqual(Array.from(await r1.vectors.toArray()));
+      expect(Array.from(await r2.values.toArray())).toEqual(Array.from(await r1.values.toArray()));
+    });
+  }
+
+  it('Jacobi warns and reports offNorm when the sweep cap is reached', async () => {
     const a = withSpectrum(Array.from({ length: 17 }, (_, i) => i), 6);
     const warnings: string[] = [];
-    const r = await linalg.eigh(wc.tensor(a, [17, 17]), { maxSweeps: 1, onWarning: (m) => warnings.push(m) });
+    const r = await linalg.eigh(wc.tensor(a, [17, 17]), { method: 'jacobi', maxSweeps: 1, onWarning: (m) => warnings.push(m) });
     expect(r.sweeps).toBe(1);
     expect(r.offNorm).toBeGreaterThan(1e-6);
     expect(warnings).toHaveLength(1);
@@ -124,6 +152,7 @@ describe('linalg.eigh (parallel Jacobi)', () => {
     await expect(linalg.eigh(wc.tensor([1, 2, 0, 1], [2, 2]))).rejects.toThrow('eigh: a must be symmetric: max |a_ij − a_ji| = 2');
     await expect(linalg.eigh(wc.tensor([1, 0, 0, NaN], [2, 2]))).rejects.toThrow('eigh: a holds NaN or Inf (first in row 1)');
     await expect(linalg.eigh(wc.tensor([Infinity, 0, 0, 1], [2, 2]))).rejects.toThrow('eigh: a holds NaN or Inf (first in row 0)');
+    await expect(linalg.eigh(wc.eye(2), { method: 'qr' as 'jacobi' })).rejects.toThrow("eigh: method must be one of 'auto', 'tridiagonal', 'jacobi', got 'qr'");
   });
 });
 

