@@ -19,6 +19,7 @@
  * Output dtype f32, or i32 for `outInt`.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { memoKernel } from './memo.js';
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 
 export const MAP_WORKGROUP = 256;
@@ -62,7 +63,7 @@ fn sigmoidf(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 fn b2f(c: bool) -> f32 { return select(0.0, 1.0, c); }
 `;
 
-export function mapKernel(v: MapVariant): KernelSpec {
+export const mapKernel = memoKernel((v: MapVariant): KernelSpec => {
   const ints = v.intInputs ?? [];
   const inputs = Array.from({ length: v.arity }, (_, k) => k);
   const decl = inputs
@@ -118,4 +119,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     code,
     bindings: ['uniform', ...inputs.map(() => 'read' as const), 'readwrite'],
   };
-}
+});

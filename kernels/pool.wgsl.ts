@@ -30,6 +30,7 @@
  * flag = 1 for countIncludePad; cells = cells along each axis (backward).
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { memoKernel } from './memo.js';
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 import { WINDOW2D_PARAMS, type Window2d } from './window2d.js';
 
@@ -105,7 +106,7 @@ export function poolCells(w: Window2d, adaptive: boolean): [number, number] {
 }
 
 /** Forward pooling; `indices` adds a binding for the argmax positions (max only). */
-export function poolKernel(v: PoolVariant & { indices: boolean }): KernelSpec {
+export const poolKernel = memoKernel((v: PoolVariant & { indices: boolean }): KernelSpec => {
   const code = wgsl`
 ${WINDOW2D_PARAMS}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -152,7 +153,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   const name = `${v.adaptive ? 'adaptive' : ''}${v.op}Pool${v.indices ? '[indices]' : ''}`;
   const bindings = v.indices ? ['uniform', 'read', 'readwrite', 'readwrite'] as const : ['uniform', 'read', 'readwrite'] as const;
   return { name, code, bindings };
-}
+});
 
 /** True when the windows tile the input: kernel = stride, no padding, and they cover it exactly. */
 export function poolTiles(w: Window2d): boolean {
@@ -164,7 +165,7 @@ export function poolTiles(w: Window2d): boolean {
  * per cell (see cellSpan), total = planes · cells.x · cells.y (`poolCells`). `tiles` (fixed windows
  * for which `poolTiles` holds) writes each window's pixels directly.
  */
-export function poolBackwardKernel(v: PoolVariant & { tiles: boolean }): KernelSpec {
+export const poolBackwardKernel = memoKernel((v: PoolVariant & { tiles: boolean }): KernelSpec => {
   const code = wgsl`
 ${WINDOW2D_PARAMS}
 @group(0) @binding(1) var<storage, read> g: array<f32>;
@@ -234,4 +235,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   const name = `${v.adaptive ? 'adaptive' : ''}${v.op}PoolBackward${v.tiles ? '[tiles]' : ''}`;
   const bindings = v.op === 'max' ? ['uniform', 'read', 'read', 'readwrite'] as const : ['uniform', 'read', 'readwrite'] as const;
   return { name, code, bindings };
-}
+});

@@ -24,6 +24,7 @@
  * (unfold only; fold takes patches without it).
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import { memoKernel } from './memo.js';
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 import { WINDOW2D_PARAMS } from './window2d.js';
 
@@ -45,7 +46,7 @@ fn patchIndex(n: u32, k: u32, l: u32) -> u32 {
 }
 `;
 
-export function unfoldKernel(layout: PatchLayout): KernelSpec {
+export const unfoldKernel = memoKernel((layout: PatchLayout): KernelSpec => {
   const code = wgsl`
 ${WINDOW2D_PARAMS}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -78,9 +79,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
   return { name: `unfold[${layout}]`, code, bindings: ['uniform', 'read', 'readwrite'] };
-}
+});
 
-export function foldKernel(layout: PatchLayout): KernelSpec {
+export const foldKernel = memoKernel((layout: PatchLayout): KernelSpec => {
   const code = wgsl`
 ${WINDOW2D_PARAMS}
 @group(0) @binding(1) var<storage, read> cols: array<f32>;
@@ -121,4 +122,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
   return { name: `fold[${layout}]`, code, bindings: ['uniform', 'read', 'readwrite'] };
-}
+});
