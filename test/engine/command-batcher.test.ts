@@ -1,0 +1,66 @@
+/**
+ * The command batcher's bind-group cache: a dispatch that repeats a kernel on the same buffers and
+ * uniform slot reuses its bind group, the params written for that dispatch still reach the kernel,
+ * and the cache is dropped whole at its limit.
+ */
+import { describe, expect, it } from 'vitest';
+import * as wc from '../../index.js';
+import { CommandBatcher } from '../../engine/command-batcher.js';
+import { mapKernel, mapGrid } from '../../kernels/elementwise.wgsl.js';
+import { grid1d } from '../../kernels/spec.js';
+import { useDevice } from '../helpers/device.js';
+
+describe('CommandBatcher bind groups', () => {
+  const device = useDevice();
+
+  it('reuses them across repeated steps, with each step\'s own params', async () => {
+    const d = device();
+    const x = wc.tensor([1, 2, 3]);
+    const before = d.stats().bindGroupHits;
+    for (let k = 0; k < 6; k++) {
+      // Same kernels, same pooled buffers every other step (LIFO free lists), same uniform slots.
+      const y = wc.tidy(() => wc.mul(wc.add(x, k), 2));
+      expect(Array.from(await y.toArray()), `step ${k}`).toEqual([1, 2, 3].map((v) => (v + k) * 2));
+      y.dispose();
+    }
+    expect(d.stats().bindGroupHits - before).toBeGreaterThan(0);
+    x.dispose();
+  });
+
+  /** y_j = x + j for three output buffers, one dispatch (uniform slot 0) per submit, `rounds` times. */
+  async function cycle(maxBindGroups: number, rounds: number): Promise<{ hits: number; values: number[][] }> {
+    const d = device();
+    const batcher = new CommandBatcher(d.gpu, d.pool, 4, maxBindGroups);
+    const kernel = d.pipelines.get(mapKernel({ expr: 'x0 + p.alpha', arity: 1, intInputs: [false], outInt: false }));
+    const x = wc.tensor([10, 20]);
+    const outs = [0, 1, 2].map(() => d.allocate(8));
+    const { runsPerRow, invocations } = mapGrid(2, 2);
+    const params = (alpha: number) => {
+      const u = new Uint32Array(40);
+      u.set([invocations, 1, 0, 0, runsPerRow, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1]);
+      new Float32Array(u.buffer)[2] = alpha;
+      return u;
+    };
+    const values: number[][] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const [j, out] of outs.entries()) {
+        batcher.dispatch(kernel, params(j + r), [x.buffer, out], grid1d(invocations, 256));
+        batcher.flush();
+        values.push(Array.from(new Float32Array(await batcher.read(out, 0, 8))));
+      }
+    }
+    x.dispose();
+    for (const b of outs) d.release(b);
+    return { hits: batcher.stats.bindGroupHits, values };
+  }
+
+  it('keeps up to maxBindGroups and drops them all at the limit', async () => {
+    const want = Array.from({ length: 9 }, (_, i) => [10, 20].map((v) => v + (i % 3) + Math.floor(i / 3)));
+    const fits = await cycle(3, 3);
+    expect(fits.values).toEqual(want);
+    expect(fits.hits).toBe(6); // 3 misses, then every dispatch hits
+    const tooMany = await cycle(2, 3);
+    expect(tooMany.values).toEqual(want);
+    expect(tooMany.hits).toBe(0); // three groups cycling through a cache of two: each miss drops the other
+  });
+});
