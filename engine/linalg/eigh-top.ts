@@ -8,15 +8,21 @@
  *
  * Method: randomised range finder + subspace iteration + Rayleigh–Ritz (Halko, Martinsson & Tropp
  * 2011, Algorithms 4.3/4.4 and 5.3). With s = k + oversample columns, Q₀ = orth(AΩ) for Gaussian Ω,
- * then Q ← orth(AQ). Every `checkEvery` iterations: B = QᵀAQ (s×s), B = ZΘZᵀ by the GPU Jacobi eigh,
- * V = QZ; stop when every one of the k leading Ritz pairs has ‖AV_j − θ_jV_j‖ ≤ tol·|θ₁|.
+ * then Q ← orth(AQ). Every `checkEvery` iterations: B = QᵀAQ (s×s), B = ZΘZᵀ by `eigh` (its default,
+ * the tridiagonal method), V = QZ; stop when every one of the k leading Ritz pairs has
+ * ‖AV_j − θ_jV_j‖ ≤ tol·|θ₁|.
  * The error of Ritz vector j shrinks like (λ_{s+1}/λ_j)^iterations, hence the oversampling.
  *
  * Work split: A·Q (2n²s flops, the only O(n²) part) runs on the GPU; orth() is Householder QR of the
  * n×s block in float64 on the host (2ns² flops; one readback and one upload of n·s floats per
  * iteration). Host QR rather than Cholesky-QR on the GPU because AQ's columns are graded by the
  * spectrum (κ up to λ₁/λ_s, 1e4 and more for covariances) and a float32 Gram matrix squares that.
- * When k + oversample ≥ n the full eigh is cheaper and is used instead.
+ *
+ * When the full eigh is used instead: the subspace iteration (9–15 iterations) costs about as much
+ * as a full tridiagonal eigh once s ≈ n/4 to n/5. Measured on MNIST covariances (lavapipe, ms,
+ * medians of 3): n = 256: eigh 107, eighTop s = 72: 107; n = 512: eigh 343, s = 96: 314,
+ * s = 144: 529; n = 784: eigh 600–1200, s = 96: 402, s = 144: 1156. So eighTop runs the full eigh
+ * when s > n/5 (FULL_EIGH_FRACTION).
  */
 import { noGrad } from '../autograd.js';
 import { tensor } from '../ops/creation.js';
@@ -98,6 +104,13 @@ export function orthonormalize(y: ArrayLike<number>, n: number, s: number): Floa
   return q;
 }
 
+/** eighTop runs the full eigh when s = k + oversample exceeds this fraction of n (header). */
+const FULL_EIGH_FRACTION = 1 / 5;
+
+function subspaceSize(k: number, opts: EighTopOptions): number {
+  return k + (opts.oversample ?? Math.max(10, Math.ceil(k / 2)));
+}
+
 function checkCount(op: string, k: number, n: number): void {
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`${op}: k must be an integer in [1, ${n}], got ${k}`);
 }
@@ -115,8 +128,8 @@ export async function eighTop(a: Tensor, k: number, opts: EighTopOptions = {}): 
   const [n, cols] = a.shape as [number, number];
   if (n !== cols) throw new RangeError(`eighTop: a must be square [n, n], got ${formatShape(a.shape)}`);
   checkCount('eighTop', k, n);
-  const s = k + (opts.oversample ?? Math.max(10, Math.ceil(k / 2)));
-  if (s >= n) return leading(await eigh(a, { onWarning: opts.onWarning }), k);
+  const s = subspaceSize(k, opts);
+  if (s > FULL_EIGH_FRACTION * n) return leading(await eigh(a, { onWarning: opts.onWarning }), k);
   const tol = opts.tol ?? 1e-5;
   const maxIters = opts.maxIters ?? 60;
   const checkEvery = opts.checkEvery ?? 3;
@@ -171,6 +184,9 @@ async function rayleighRitz(q: Tensor, y: Tensor, k: number, opts: EighTopOption
   return { values, vectors, residual };
 }
 
+/** eighEnergy retries with the full eigh once the next subspace would exceed this fraction of n. */
+const RETRY_FRACTION = 1 / 10;
+
 export interface EighEnergyResult extends EighTopResult {
   /** trace(a). */
   trace: number;
@@ -181,8 +197,11 @@ export interface EighEnergyResult extends EighTopResult {
 /**
  * The fewest leading eigenpairs of a (symmetric positive semidefinite) whose eigenvalues sum to at
  * least fraction·trace(a). Tries k = initialK (default 32); while the leading k fall short, retries
- * with k at least doubled and at least k + deficit/θ_k (no missing eigenvalue exceeds θ_k); the full
- * eigh once k + oversample reaches n.
+ * with k at least doubled and at least k + deficit/θ_k (no missing eigenvalue exceeds θ_k), or with
+ * the full eigh as soon as a retry's s would exceed n/10: such a subspace run costs over half a full
+ * eigh (parity at s ≈ n/5, eighTop's header) and may fall short again. On the seed experiment's
+ * MNIST Σ (n = 784, fraction 0.99, k = 291) that is one probe at k = 32 and the full eigh; doubling
+ * through k = 69, 138, 276 took 4.1–4.9 s, of which the full eigh ≈ 0.8 s.
  */
 export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptions & { initialK?: number } = {}): Promise<EighEnergyResult> {
   checkMatrix('eighEnergy', 'a', a);
@@ -210,5 +229,6 @@ export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptio
     const last = values[k - 1]!;
     const atLeast = last > 0 ? k + Math.ceil((fraction * trace - acc) / last) : n;
     k = Math.min(n, Math.max(2 * k, atLeast));
+    if (subspaceSize(k, opts) > RETRY_FRACTION * n) k = n;
   }
 }

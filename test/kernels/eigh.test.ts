@@ -193,11 +193,14 @@ describe('linalg.eighTop / eighEnergy (subspace iteration + Rayleigh–Ritz)', (
     });
   }
 
-  it('falls back to the full eigh when k + oversample ≥ n', async () => {
+  it('uses the full eigh when s = k + oversample > n/5', async () => {
     const small = withSpectrum([5, 4, 3, 2, 1, 0.5, 0.25], 2);
     const r = await linalg.eighTop(wc.tensor(small, [7, 7]), 3);
     expect(r.iterations).toBe(0);
     expectSorted(Array.from(await r.values.toArray()), [5, 4, 3]);
+    // n = 129: k = 5 (s = 15) iterates, k = 17 (s = 27 > 25.8) does not.
+    expect((await linalg.eighTop(wc.tensor(a, [n, n]), 5)).iterations).toBeGreaterThan(0);
+    expect((await linalg.eighTop(wc.tensor(a, [n, n]), 17)).iterations).toBe(0);
   });
 
   it('eighEnergy keeps the fewest leading pairs that explain the fraction of the trace', async () => {
