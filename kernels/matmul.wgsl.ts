@@ -21,10 +21,10 @@
  * (bench/matmul-ladder.mjs, BENCHMARKS.md); llvmpipe runs 8 invocations in SIMD lanes and a
  * workgroup's SIMD groups as coroutines on one thread.
  * - No workgroup memory: every barrier is a coroutine switch; 64×64 tiles staged in workgroup
- *   memory (depth 8, 16 or 32) ran at 35–40% of the speed of the same 8×8 blocks without it.
- * - 8×8 blocks ran 1.8–3.7× faster than 4×4 (4×8 and 8×4 in between); 16×8 was no faster and
- *   8×16 slower (register spills). Unrolling k by 2 or 4 was 1.7–2.7× slower (more live values).
- * - In this kernel, vec4 reads of B and of op(A)ᵀ were 15–30% faster than four scalar reads;
+ *   memory (depth 8, 16 or 32) ran at 26–40 % of the speed of the same 8×8 blocks without it.
+ * - 8×8 blocks ran 1.7–3.7× faster than 4×4 (4×8 and 8×4 in between); 16×8 was no faster and
+ *   8×16 slower (register spills). Unrolling k by 2 or 4 was 1.6–3.5× slower (more live values).
+ * - In this kernel, vec4 reads of B and of op(A)ᵀ were 13–34 % faster than four scalar reads;
  *   vec4 reads along k (A untransposed, Bᵀ) were slower (four k steps of values live at once),
  *   so those stay scalar.
  * On a real GPU a workgroup-memory tiled kernel would win; this one is what software rasterisers
