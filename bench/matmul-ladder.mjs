@@ -9,8 +9,9 @@
  * kernel with scalar reads of B, and matmul() itself (vec4 reads of B here). Variants:
  * - naive: one output per invocation, 16×16 workgroups (the first kernel we had).
  * - TM×TN register blocks: each invocation accumulates TM×TN outputs (vec4 accumulators), loading
- *   TM values of A and TN of B per k; `vec4 B` loads B as vec4 instead of scalars; `k unrolled`
- *   does U steps of k per loop iteration.
+ *   TM values of A and TN of B per k; `vec4 B` loads B as vec4 instead of scalars; `vec4 A along
+ *   k` loads 4 steps of k of each row of A as one vec4; `k unrolled` does U steps of k per loop
+ *   iteration.
  * - workgroup memory: 8×8 blocks per invocation, 64×64 outputs per workgroup, A and B tiles of depth
  *   BK staged in workgroup memory between two barriers.
  */
@@ -29,7 +30,8 @@ struct Params { n: u32 }
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> b4: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> c: array<f32>;
 `;
 const range = (k) => Array.from({ length: k }, (_, i) => i);
 
@@ -61,6 +63,26 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   for (var k = 0u; k < p.n; k += ${U}u) {${range(U).map(step).join('')}
   }
   ${range(TM).map((i) => J.map((j) => range(4).map((q) => `c[(row + ${i}u) * p.n + col + ${4 * j + q}u] = acc${i}_${j}[${q}];`).join(' ')).join('\n  ')).join('\n  ')}
+}`,
+  };
+}
+
+/** 8×8 outputs per invocation reading A as vec4 along k: four steps of k per loop iteration. */
+function registerBlockedVec4AlongK() {
+  const I = range(8), J = range(2), Q = range(4);
+  return {
+    name: 'register 8×8, vec4 B, vec4 A along k', span: [64, 64],
+    code: `${HEAD}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  let row = g.y * 8u; let col = g.x * 8u;
+  ${I.map((i) => J.map((j) => `var acc${i}_${j} = vec4<f32>();`).join(' ')).join('\n  ')}
+  for (var k = 0u; k < p.n; k += 4u) {
+    ${I.map((i) => `let ak${i} = a4[((row + ${i}u) * p.n + k) / 4u];`).join('\n    ')}
+    ${Q.map((q) => `${J.map((j) => `let b${j}_${q} = b4[((k + ${q}u) * p.n + col) / 4u + ${j}u];`).join(' ')}
+    ${I.map((i) => J.map((j) => `acc${i}_${j} = fma(vec4<f32>(ak${i}[${q}]), b${j}_${q}, acc${i}_${j});`).join(' ')).join('\n    ')}`).join('\n    ')}
+  }
+  ${I.map((i) => J.map((j) => range(4).map((q) => `c[(row + ${i}u) * p.n + col + ${4 * j + q}u] = acc${i}_${j}[${q}];`).join(' ')).join(' ')).join('\n  ')}
 }`,
   };
 }
@@ -102,13 +124,13 @@ const params = new Uint32Array([n]);
 const variants = [
   naive,
   registerBlocked(4, 4, false), registerBlocked(4, 8, false), registerBlocked(8, 4, false),
-  registerBlocked(8, 8, false), registerBlocked(8, 8, true), registerBlocked(8, 8, false, 2), registerBlocked(8, 8, false, 4),
+  registerBlocked(8, 8, false), registerBlocked(8, 8, true), registerBlockedVec4AlongK(), registerBlocked(8, 8, false, 2), registerBlocked(8, 8, false, 4),
   registerBlocked(16, 8, false), registerBlocked(8, 16, false),
   workgroupTiled(8), workgroupTiled(16), workgroupTiled(32),
 ].map((v) => ({
   name: v.name,
-  run: () => device.dispatch({ name: v.name, code: v.code, bindings: ['uniform', 'read', 'read', 'read', 'readwrite'] },
-    params, [A.buffer, B.buffer, B.buffer, C.buffer], [n / v.span[0], n / v.span[1], 1]),
+  run: () => device.dispatch({ name: v.name, code: v.code, bindings: ['uniform', 'read', 'read', 'read', 'read', 'readwrite'] },
+    params, [A.buffer, B.buffer, B.buffer, A.buffer, C.buffer], [n / v.span[0], n / v.span[1], 1]),
 }));
 // The library's kernel with four scalar reads of B instead of one vec4, then matmul() itself.
 const scalarB = matmulKernel({ vec4A: false, vec4B: false });

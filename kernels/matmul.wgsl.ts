@@ -25,8 +25,8 @@
  * - 8×8 blocks ran 1.7–3.7× faster than 4×4 (4×8 and 8×4 in between); 16×8 was no faster and
  *   8×16 slower (register spills). Unrolling k by 2 or 4 was 1.6–3.5× slower (more live values).
  * - In this kernel, vec4 reads of B and of op(A)ᵀ were 13–34 % faster than four scalar reads;
- *   vec4 reads along k (A untransposed, Bᵀ) were slower (four k steps of values live at once),
- *   so those stay scalar.
+ *   reading untransposed A as vec4 along k was 2–3× slower (four k steps of values live at once),
+ *   so A and Bᵀ, contiguous only along k, are read as scalars.
  * On a real GPU a workgroup-memory tiled kernel would win; this one is what software rasterisers
  * run fastest.
  */
