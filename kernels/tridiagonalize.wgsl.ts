@@ -22,9 +22,11 @@
  *    is the row product Av and reads A contiguously across invocations (vec4 per invocation).
  *    Columns j < k+1 of the first vec4 receive meaningless values that nothing reads again.
  * Step 0's "previous" reflector is Y's zero row with p = 0 (the load kernel zeroes vecs), so no step
- * needs a special case. Why this split (lavapipe: a dispatch costs ≈ 0.14 ms batched; barriers are
- * coroutine switches): the serial part (reflector) needs whole-vector reductions, which one
- * workgroup does with a few barriers; the O(n²) part needs none and runs on every core.
+ * needs a special case. Why this split (lavapipe: barriers are coroutine switches): the serial part
+ * (reflector) needs whole-vector reductions, which one workgroup does with a few barriers; the O(n²)
+ * part needs none and runs on every core. Measured at n = 784: the 784 `reflect` dispatches take
+ * 39 ms in all, the 783 `update` dispatches 190–200 ms; eight columns per invocation instead of
+ * four was within noise (±20%).
  */
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 

@@ -9,19 +9,23 @@
  * Both hand back eigenvectors as rows of a working matrix; the rows are sorted by eigenvalue,
  * normalised and transposed into columns by one gather (gather.ts).
  *
- * Why tridiagonal by default (DESIGN NOTES; lavapipe, 2 shared cores; bench/eigh.ts prints the table):
- *  - Flops: Jacobi costs ≈ 6n³ per sweep (A rounds) + 1.5n³ (vectors), 7–10 sweeps to off ≤ 1e-6:
- *    ≈ 50–75n³, in n−1 rounds of 2 dispatches per sweep. Tridiagonal: (4/3)n³ reduction + ≈ 4.5n³
- *    QL rotations (≈ 0.77n² rotations on n columns) + 4n³ back-transformation ≈ 10n³, in 2n + 4n/64
- *    dispatches, and no convergence loop on the GPU.
- *  - Block Jacobi (2b×2b subproblems in workgroup memory, GEMM-like block rotations) was not built:
- *    it cuts dispatches to (n/b − 1) rounds per sweep but not flops (≈ 8n³ per sweep and about as
- *    many sweeps), so it stays several times the tridiagonal route's work before any barrier cost.
- *  - Measured (ms, medians of runs back to back, random symmetric / MNIST covariances):
- *    Jacobi n = 17: 18, 128: 190, 256: 1.5–3 s, 512: 12 s, 784: 29–31 s;
- *    tridiagonal n = 17: 3, 128: 20, 256: 60, 512: 290–460, 784: 1.0–1.3 s (residual ≈ 1e-6,
- *    max|VᵀV − I| ≈ 1e-6). The tridiagonal method is the faster one at every size measured, so
- *    'auto' always picks it; Jacobi stays for callers who force it.
+ * Why tridiagonal by default (lavapipe, 2 cores shared with other jobs; bench/eigh.ts prints the
+ * table; MNIST covariances; medians of 5 runs back to back, load average 4–6):
+ *  - Flops: Jacobi costs ≈ 6n³ per sweep (A rounds) + 1.5n³ (vectors), 9–10 sweeps to off ≤ 1e-6:
+ *    ≈ 70n³, in 2(n−1) dispatches and one readback per sweep. Tridiagonal: (4/3)n³ reduction,
+ *    ≈ 4.5n³ QL rotations (≈ 0.8n² rotations on n columns), 4n³ back-transformation: ≈ 10n³, in
+ *    2n + 4n/64 + 2 dispatches, two readbacks, and no convergence loop on the GPU.
+ *  - Block Jacobi (2b×2b subproblems in workgroup memory, block rotations as small matmuls) was not
+ *    built: it cuts dispatches to n/b − 1 rounds per sweep but not flops (≈ 8n³ per sweep, about as
+ *    many sweeps), so it would still do several times the tridiagonal route's work, before paying
+ *    for barriers (coroutine switches on llvmpipe).
+ *  - Measured, ms (tridiagonal / Jacobi / ml-matrix's float64 tred2 + tql2 on the host):
+ *      n = 128: 19 / 175 / 24;  256: 131 / 937 / 173;  512: 376 / 7,184 / 1,347;
+ *      784: 903 / 18,853 / 2,367 (an earlier Jacobi run: 29–31 s).
+ *    Residuals ‖AV − VΛ‖/‖A‖ 0.8–2.6e-6 and max|VᵀV − I| 1–3e-6 (tridiagonal) against 3e-6–2e-5
+ *    (Jacobi). Small n (medians of 7): n ≤ 3 both ≈ 0.5–1.2 ms; n = 8: 1.5–2.0 / 2.6 ms;
+ *    17: 1.8–2.8 / 6–7 ms; 33: 4 / 14 ms; 64: 8–12 / 35–43 ms. The tridiagonal method is never
+ *    slower, so 'auto' always picks it; Jacobi stays for callers who force it.
  */
 import { descendingOrder } from '../../kernels/jacobi-gather.wgsl.js';
 import { tensor } from '../ops/creation.js';
