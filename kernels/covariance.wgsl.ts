@@ -11,6 +11,11 @@
  * outputs in registers and streams through the rows (register blocking without workgroup memory:
  * barriers are costly on software Vulkan). Each output is one invocation's fixed-order sum:
  * deterministic, no atomics.
+ *
+ * Few tiles over many rows (d = 25 conv patches: one tile, 300,000 rows per batch) would leave the
+ * machine idle, so the `split` variant also cuts the rows into chunks (grid y): workgroup (tile, chunk)
+ * writes its chunk's partial sums to partial[chunk, d, d], and covarianceReduceKernel adds the chunks
+ * in order (still deterministic) into c with the scale.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import type { KernelSpec } from './spec.js';
@@ -20,11 +25,13 @@ export const COV_TILE = 32;
 export interface CovarianceVariant {
   centered: boolean;
   accumulate: boolean;
+  /** Rows cut into chunks of p.chunkRows (grid y); partial sums go to c[chunk] unscaled. */
+  split: boolean;
 }
 
 export function covarianceKernel(v: CovarianceVariant): KernelSpec {
   const code = wgsl`
-struct Params { rows: u32, d: u32, tiles: u32, scale: f32 }
+struct Params { rows: u32, d: u32, tiles: u32, scale: f32, chunkRows: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 #if ${v.centered}
@@ -52,6 +59,15 @@ fn load4(k: u32, j0: u32) -> vec4<f32> {
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+#if ${v.split}
+  let kBegin = wid.y * p.chunkRows;
+  let kEnd = min(kBegin + p.chunkRows, p.rows);
+  let base = wid.y * p.d * p.d;
+#else
+  let kBegin = 0u;
+  let kEnd = p.rows;
+  let base = 0u;
+#endif
   // Upper-triangle tile (ti ≤ tj) of linear index wid.x, row by row.
   var ti = 0u;
   var rest = wid.x;
@@ -60,7 +76,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let i0 = ti * ${COV_TILE}u + lid.y * 4u;
   let j0 = tj * ${COV_TILE}u + lid.x * 4u;
   var acc: array<vec4<f32>, 4>;
-  for (var k = 0u; k < p.rows; k++) {
+  for (var k = kBegin; k < kEnd; k++) {
     let xi = load4(k, i0);
     let xj = load4(k, j0);
     acc[0] = fma(vec4<f32>(xi.x), xj, acc[0]);
@@ -74,19 +90,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var b = 0u; b < 4u; b++) {
       let j = j0 + b;
       if (j >= p.d) { break; }
-#if ${v.accumulate}
+#if ${v.split}
+      let value = acc[a][b];
+#elif ${v.accumulate}
       let value = c[i * p.d + j] + p.scale * acc[a][b];
 #else
       let value = p.scale * acc[a][b];
 #endif
-      c[i * p.d + j] = value;
-      if (ti != tj) { c[j * p.d + i] = value; }
+      c[base + i * p.d + j] = value;
+      if (ti != tj) { c[base + j * p.d + i] = value; }
     }
   }
 }
 `;
   return {
-    name: `covariance[${v.centered ? 'centered' : 'raw'}${v.accumulate ? ',acc' : ''}]`,
+    name: `covariance[${v.centered ? 'centered' : 'raw'}${v.accumulate ? ',acc' : ''}${v.split ? ',split' : ''}]`,
     code,
     bindings: v.centered ? ['uniform', 'read', 'read', 'readwrite'] : ['uniform', 'read', 'readwrite'],
   };
@@ -97,3 +115,31 @@ export function covarianceTiles(d: number): { tiles: number; groups: number } {
   const tiles = Math.ceil(d / COV_TILE);
   return { tiles, groups: (tiles * (tiles + 1)) / 2 };
 }
+
+/**
+ * Adds the row chunks' partial sums: c[e] = (accumulate ? c[e] : 0) + scale · Σ_chunk partial[chunk, e]
+ * in chunk order, one invocation per element e of the [d, d] output.
+ */
+export function covarianceReduceKernel(accumulate: boolean): KernelSpec {
+  const code = wgsl`
+struct Params { n: u32, chunks: u32, scale: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> partial: array<f32>;
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
+@compute @workgroup_size(${COV_REDUCE_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let e = gid.x;
+  if (e >= p.n) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < p.chunks; k++) { s += partial[k * p.n + e]; }
+#if ${accumulate}
+  c[e] = c[e] + p.scale * s;
+#else
+  c[e] = p.scale * s;
+#endif
+}
+`;
+  return { name: `covarianceReduce[${accumulate ? 'acc' : 'set'}]`, code, bindings: ['uniform', 'read', 'readwrite'] };
+}
+
+export const COV_REDUCE_WORKGROUP = 64;

@@ -6,7 +6,7 @@
  * Backward: C = X̃ᵀX̃/n with X̃ = X − 1μᵀ gives dX = X̃(G + Gᵀ)/n. The centering's own term,
  * −1·(1ᵀX̃)(G + Gᵀ)/n², vanishes because the columns of X̃ sum to zero.
  */
-import { covarianceKernel, covarianceTiles } from '../../kernels/covariance.wgsl.js';
+import { COV_REDUCE_WORKGROUP, covarianceKernel, covarianceReduceKernel, covarianceTiles } from '../../kernels/covariance.wgsl.js';
 import { MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
 import { noGrad, record } from '../autograd.js';
 import type { Device } from '../device.js';
@@ -36,12 +36,31 @@ export function checkCovarianceWidth(op: string, d: number): void {
  */
 export function encodeCovariance(device: Device, x: GPUBuffer, rows: number, d: number, out: GPUBuffer, scale: number, accumulate: boolean, mu?: GPUBuffer): void {
   const { tiles, groups } = covarianceTiles(d);
-  const params = new ArrayBuffer(16);
+  // Split the rows when the tiles alone would occupy few workgroups (small d, many rows).
+  const chunks = groups < SPLIT_BELOW_GROUPS ? Math.min(MAX_CHUNKS, Math.ceil(rows / MIN_CHUNK_ROWS)) : 1;
+  const chunkRows = Math.ceil(rows / chunks);
+  const params = new ArrayBuffer(20);
   new Uint32Array(params, 0, 3).set([rows, d, tiles]);
   new Float32Array(params, 12, 1)[0] = scale;
-  const buffers = mu ? [x, mu, out] : [x, out];
-  device.dispatch(covarianceKernel({ centered: mu !== undefined, accumulate }), new Uint8Array(params), buffers, [groups, 1, 1]);
+  new Uint32Array(params, 16, 1)[0] = chunkRows;
+  const centered = mu !== undefined;
+  if (chunks <= 1) {
+    device.dispatch(covarianceKernel({ centered, accumulate, split: false }), new Uint8Array(params), mu ? [x, mu, out] : [x, out], [groups, 1, 1]);
+    return;
+  }
+  const partial = device.allocate(chunks * d * d * 4);
+  device.dispatch(covarianceKernel({ centered, accumulate: false, split: true }), new Uint8Array(params), mu ? [x, mu, partial] : [x, partial], [groups, chunks, 1]);
+  const reduce = new ArrayBuffer(12);
+  new Uint32Array(reduce, 0, 2).set([d * d, chunks]);
+  new Float32Array(reduce, 8, 1)[0] = scale;
+  device.dispatch(covarianceReduceKernel(accumulate), new Uint8Array(reduce), [partial, out], [Math.ceil((d * d) / COV_REDUCE_WORKGROUP), 1, 1]);
+  device.release(partial);
 }
+
+/** Row splitting: below this many tile workgroups, rows are cut into chunks of at least MIN_CHUNK_ROWS. */
+const SPLIT_BELOW_GROUPS = 32;
+const MIN_CHUNK_ROWS = 2048;
+const MAX_CHUNKS = 256;
 
 export function cov(x: Tensor, opts: CovOptions = {}): Tensor {
   checkMatrix('cov', 'x', x);

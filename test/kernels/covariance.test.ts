@@ -35,7 +35,8 @@ function expectWithin(got: ArrayLike<number>, want: Float64Array, bound: Float64
 
 describe('linalg.cov', () => {
   useDevice();
-  const shapes: [number, number][] = [[1, 1], [3, 17], [129, 3], [17, 129], [64, 33]];
+  // 5,003 × 7 and 9,000 × 25 take the row-split path (few tiles, many rows: chunked partial sums).
+  const shapes: [number, number][] = [[1, 1], [3, 17], [129, 3], [17, 129], [64, 33], [5003, 7], [9000, 25]];
   for (const center of [false, true]) {
     it(`matches the float64 reference (center = ${center}), is exactly symmetric and deterministic`, async () => {
       for (const [rows, d] of shapes) {
