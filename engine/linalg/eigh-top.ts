@@ -58,7 +58,7 @@ export interface EighTopResult {
   vectors: Tensor;
   /** Subspace iterations run (0 when the full eigh was used). */
   iterations: number;
-  /** max_j ‖Av_j − θ_jv_j‖ / |θ₁| of the returned pairs (the relative offNorm when eigh was used). */
+  /** max_j ‖Av_j − θ_jv_j‖ / max_j |θ_j| of the returned pairs (computed the same way when the full eigh ran). */
   residual: number;
 }
 
@@ -115,12 +115,28 @@ function checkCount(op: string, k: number, n: number): void {
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`${op}: k must be an integer in [1, ${n}], got ${k}`);
 }
 
-/** The first k columns of a full eigh's result (disposes the rest); residual is its offNorm. */
-function leading(full: EighResult, k: number): EighTopResult {
+/** max_j ‖av_j − θ_jv_j‖ / max_j |θ_j| for av = A·v [n, k], v [n, k], θ [k] (one readback each of θ and the norms). */
+async function relativeResidual(av: Tensor, v: Tensor, theta: Tensor): Promise<number> {
+  const norms = tidy(() => noGrad(() => sum(square(sub(av, mul(v, theta))), 0)));
+  const res = await norms.toArray();
+  norms.dispose();
+  const scale = Math.max(...Array.from(await theta.toArray(), Math.abs));
+  return scale > 0 ? Math.sqrt(Math.max(...res)) / scale : 0;
+}
+
+/**
+ * The leading pairs of a full eigh of a, as many as `count` picks from the descending eigenvalues
+ * (the rest are disposed), with their residual.
+ */
+async function leading(a: Tensor, full: EighResult, count: (values: Float32Array) => number): Promise<EighTopResult> {
+  const k = count(await full.values.toArray() as Float32Array);
   const [values, vectors] = noGrad(() => [slice(full.values, 0, 0, k), slice(full.vectors, 1, 0, k)]);
   full.values.dispose();
   full.vectors.dispose();
-  return { values: values!, vectors: vectors!, iterations: 0, residual: full.offNorm };
+  const av = noGrad(() => matmul(a, vectors!));
+  const residual = await relativeResidual(av, vectors!, values!);
+  av.dispose();
+  return { values: values!, vectors: vectors!, iterations: 0, residual };
 }
 
 export async function eighTop(a: Tensor, k: number, opts: EighTopOptions = {}): Promise<EighTopResult> {
@@ -129,7 +145,7 @@ export async function eighTop(a: Tensor, k: number, opts: EighTopOptions = {}): 
   if (n !== cols) throw new RangeError(`eighTop: a must be square [n, n], got ${formatShape(a.shape)}`);
   checkCount('eighTop', k, n);
   const s = subspaceSize(k, opts);
-  if (s > FULL_EIGH_FRACTION * n) return leading(await eigh(a, { onWarning: opts.onWarning }), k);
+  if (s > FULL_EIGH_FRACTION * n) return leading(a, await eigh(a, { onWarning: opts.onWarning }), () => k);
   const tol = opts.tol ?? 1e-5;
   const maxIters = opts.maxIters ?? 60;
   const checkEvery = opts.checkEvery ?? 3;
@@ -154,6 +170,8 @@ export async function eighTop(a: Tensor, k: number, opts: EighTopOptions = {}): 
         q.dispose();
         return { ...rr, iterations: it };
       }
+      rr.values.dispose();
+      rr.vectors.dispose();
     }
     const next = tensor(orthonormalize(await y.toArray(), n, s), [n, s], { device });
     y.dispose();
@@ -167,20 +185,15 @@ async function rayleighRitz(q: Tensor, y: Tensor, k: number, opts: EighTopOption
   const b = noGrad(() => matmul(q, y, { transposeA: true }));
   const small = await eigh(b, { onWarning: opts.onWarning });
   b.dispose();
-  const { values, vectors, norms } = tidy(() => noGrad(() => {
+  // V = QZ and AV = (AQ)Z = YZ.
+  const { values, vectors, av } = tidy(() => noGrad(() => {
     const z = slice(small.vectors, 1, 0, k);
-    const theta = slice(small.values, 0, 0, k);
-    const v = matmul(q, z);
-    const r = sub(matmul(y, z), mul(v, theta));
-    return { values: theta, vectors: v, norms: sum(square(r), 0) };
+    return { values: slice(small.values, 0, 0, k), vectors: matmul(q, z), av: matmul(y, z) };
   }));
   small.values.dispose();
   small.vectors.dispose();
-  const theta = await values.toArray();
-  const res = await norms.toArray();
-  norms.dispose();
-  const scale = Math.max(...Array.from(theta, Math.abs));
-  const residual = scale > 0 ? Math.sqrt(Math.max(...res)) / scale : 0;
+  const residual = await relativeResidual(av, vectors, values);
+  av.dispose();
   return { values, vectors, residual };
 }
 
@@ -200,8 +213,10 @@ export interface EighEnergyResult extends EighTopResult {
  * with k at least doubled and at least k + deficit/θ_k (no missing eigenvalue exceeds θ_k), or with
  * the full eigh as soon as a retry's s would exceed n/10: such a subspace run costs over half a full
  * eigh (parity at s ≈ n/5, eighTop's header) and may fall short again. On the seed experiment's
- * MNIST Σ (n = 784, fraction 0.99, k = 291) that is one probe at k = 32 and the full eigh; doubling
- * through k = 69, 138, 276 took 4.1–4.9 s, of which the full eigh ≈ 0.8 s.
+ * MNIST Σ (n = 784, fraction 0.99, k = 291) that is one probe at k = 32 and the full eigh, 1.0–1.4 s
+ * (medians of 5, load average 4–8; the full eigh alone 0.78 s); doubling through k = 69, 138, 276
+ * took 4.1–4.9 s. The residual of pairs from the full eigh is measured like the subspace one's
+ * (one n×n by n×k matmul, ≈ 0.1 s here).
  */
 export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptions & { initialK?: number } = {}): Promise<EighEnergyResult> {
   checkMatrix('eighEnergy', 'a', a);
@@ -212,12 +227,21 @@ export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptio
   checkFinite('eighEnergy', 'a', stats);
   const trace = stats.diagonal.reduce((x, y) => x + y, 0);
   if (!(trace > 0)) throw new RangeError(`eighEnergy: a must be positive semidefinite with a positive trace, got trace ${trace}`);
+  const target = fraction * trace;
   for (let k = Math.min(n, opts.initialK ?? 32); ;) {
+    if (subspaceSize(k, opts) > FULL_EIGH_FRACTION * n) {
+      let explained = 0;
+      const top = await leading(a, await eigh(a, { onWarning: opts.onWarning }), (values) => {
+        const cut = energyCut(values, target);
+        explained = cut.acc / trace;
+        return cut.keep;
+      });
+      return { ...top, trace, explained };
+    }
     const top = await eighTop(a, k, opts);
     const values = await top.values.toArray();
-    let acc = 0, keep = 0;
-    while (keep < k && acc < fraction * trace) acc += values[keep++]!;
-    if (acc >= fraction * trace || k === n) {
+    const { keep, acc } = energyCut(values, target);
+    if (acc >= target) {
       const [v, vec] = noGrad(() => [slice(top.values, 0, 0, keep), slice(top.vectors, 1, 0, keep)]);
       top.values.dispose();
       top.vectors.dispose();
@@ -227,8 +251,15 @@ export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptio
     top.vectors.dispose();
     // Every missing eigenvalue is at most θ_k, so at least deficit/θ_k more are needed.
     const last = values[k - 1]!;
-    const atLeast = last > 0 ? k + Math.ceil((fraction * trace - acc) / last) : n;
+    const atLeast = last > 0 ? k + Math.ceil((target - acc) / last) : n;
     k = Math.min(n, Math.max(2 * k, atLeast));
     if (subspaceSize(k, opts) > RETRY_FRACTION * n) k = n;
   }
+}
+
+/** The fewest leading values (descending) whose sum reaches target (all of them if none do), and that sum. */
+function energyCut(values: ArrayLike<number>, target: number): { keep: number; acc: number } {
+  let acc = 0, keep = 0;
+  while (keep < values.length && acc < target) acc += values[keep++]!;
+  return { keep, acc };
 }
