@@ -30,6 +30,7 @@
  * On a real GPU a workgroup-memory tiled kernel would win; this one is what software rasterisers
  * run fastest.
  */
+import { memoKernel } from './memo.js';
 import type { KernelSpec } from './spec.js';
 
 /** Rows and columns of C per invocation. */
@@ -107,18 +108,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 `;
 }
 
-const kernels = new Map<string, KernelSpec>();
-
-/** The matmul program for a variant (built once; see the header for the params layout). */
-export function matmulKernel(v: MatmulVariant): KernelSpec {
-  const name = `matmul[8x8${v.vec4A ? ',vec4A' : ''}${v.vec4B ? ',vec4B' : ''}]`;
-  let spec = kernels.get(name);
-  if (!spec) {
-    spec = { name, code: code(v), bindings: ['uniform', 'read', 'read', 'readwrite'] };
-    kernels.set(name, spec);
-  }
-  return spec;
-}
+/** The matmul program for a variant (built once per variant; see the header for the params layout). */
+export const matmulKernel = memoKernel((v: MatmulVariant): KernelSpec => ({
+  name: `matmul[8x8${v.vec4A ? ',vec4A' : ''}${v.vec4B ? ',vec4B' : ''}]`,
+  code: code(v),
+  bindings: ['uniform', 'read', 'read', 'readwrite'],
+}));
 
 /** The fastest variant a shape allows (vec4 reads need contiguous, 4-aligned rows). */
 export function matmulVariant(s: Pick<MatmulShape, 'M' | 'N' | 'transposeA' | 'transposeB'>): MatmulVariant {
