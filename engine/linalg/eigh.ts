@@ -21,7 +21,9 @@
  *    for barriers (coroutine switches on llvmpipe).
  *  - Measured, ms (tridiagonal / Jacobi / ml-matrix's float64 tred2 + tql2 on the host):
  *      n = 128: 19 / 175 / 24;  256: 131 / 937 / 173;  512: 376 / 7,184 / 1,347;
- *      784: 903 / 18,853 / 2,367 (an earlier Jacobi run: 29–31 s).
+ *      784: 903 / 18,853 / 2,367 (load average 4–6);
+ *    a second run at load average 6–8: 26 / 193 / 56; 104 / 1,489 / 355; 639 / 14,465 / 1,783;
+ *    1,963 / 37,372 / 3,606.
  *    Residuals ‖AV − VΛ‖/‖A‖ 0.8–2.6e-6 and max|VᵀV − I| 1–3e-6 (tridiagonal) against 3e-6–2e-5
  *    (Jacobi). Small n (medians of 7): n ≤ 3 both ≈ 0.5–1.2 ms; n = 8: 1.5–2.0 / 2.6 ms;
  *    17: 1.8–2.8 / 6–7 ms; 33: 4 / 14 ms; 64: 8–12 / 35–43 ms. The tridiagonal method is never
