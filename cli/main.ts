@@ -20,7 +20,7 @@ const ROTATED_MNIST: Record<string, ArgSpec> = {
   batch: { kind: 'int', default: SEED_CONFIG.batch, help: 'batch size' },
   lr: { kind: 'number', default: SEED_CONFIG.lr, help: 'SGD learning rate' },
   clip: { kind: 'number', default: SEED_CONFIG.clip, help: 'gradient clipping by value' },
-  R: { kind: 'number', default: SEED_CONFIG.R, help: 'energy share left free (NullSpace, GPM)' },
+  R: { kind: 'number', help: 'energy share left free (default: NullSpace 0.01 as the seed, GPM 0.05 as orthocl)' },
   seed: { kind: 'int', default: SEED_CONFIG.seed, help: 'seed of initialisation and shuffling' },
   'train-per-class': { kind: 'int', help: 'training images per class (default: the standard split, up to 800)' },
   'test-per-class': { kind: 'int', help: 'test images per class (default 200)' },
@@ -40,7 +40,7 @@ async function runRotated(argv: string[]): Promise<void> {
   const config: RotatedMnistConfig = {
     method: args.method as RotatedMnistConfig['method'], model: args.model as RotatedMnistConfig['model'],
     angles: args.angles as number[], epochs: args.epochs as number, batch: args.batch as number, lr: args.lr as number,
-    clip: args.clip as number, R: args.R as number, seed: args.seed as number,
+    clip: args.clip as number, R: args.R as number | undefined, seed: args.seed as number,
     trainPerClass: args['train-per-class'] as number | undefined, testPerClass: args['test-per-class'] as number | undefined,
   };
   process.stderr.write(`rotated-mnist: ${config.method}, ${config.model}, angles ${config.angles.join(', ')}, ${config.epochs} epoch(s)/task, batch ${config.batch}, lr ${config.lr}, seed ${config.seed} on ${device.adapterInfo.description || device.adapterInfo.architecture} (${device.backend})\n`);

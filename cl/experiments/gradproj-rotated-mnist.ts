@@ -31,8 +31,8 @@ export interface RotatedMnistConfig {
   batch: number;
   lr: number;
   clip: number;
-  /** R of NullSpace and GPM. */
-  R: number;
+  /** R of NullSpace and GPM (default: DEFAULT_R, the seed's 0.01 for NullSpace, orthocl's 0.05 for GPM). */
+  R?: number;
   seed: number;
   /** Images per class (defaults: the standard split, 800 train / 200 test, fewer where MNIST has fewer). */
   trainPerClass?: number;
@@ -41,8 +41,11 @@ export interface RotatedMnistConfig {
 
 /** The seed's recipe (REFERENCE.md §1). */
 export const SEED_CONFIG: RotatedMnistConfig = {
-  method: 'nullspace', model: 'cnn', angles: [0, 90, -45, 45], epochs: 1, batch: 8, lr: 0.005, clip: 15, R: 0.01, seed: 0,
+  method: 'nullspace', model: 'cnn', angles: [0, 90, -45, 45], epochs: 1, batch: 8, lr: 0.005, clip: 15, seed: 0,
 };
+
+/** R per method when not given: the seed experiment's NullSpace(R=0.01), orthocl's GPM default 0.05. */
+export const DEFAULT_R: Partial<Record<GradProjMethod, number>> = { nullspace: 0.01, gpm: 0.05, baseline: 0.01 };
 
 export interface ExperimentResult {
   scenario: 'rotated-mnist';
@@ -88,6 +91,7 @@ function checkConfig(c: RotatedMnistConfig): void {
   }
   if (!(c.lr > 0)) throw new RangeError(`rotated-mnist: lr must be positive, got ${c.lr}`);
   if (!(c.clip > 0)) throw new RangeError(`rotated-mnist: clip must be positive, got ${c.clip}`);
+  if (c.R !== undefined && !(c.R > 0 && c.R < 1)) throw new RangeError(`rotated-mnist: R must be in (0, 1), got ${c.R}`);
 }
 
 export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (p: Progress) => void): Promise<ExperimentResult> {
@@ -104,7 +108,7 @@ export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (
   };
 
   const scenario = await rotatedMnist(config.angles, { trainPerClass: config.trainPerClass, testPerClass: config.testPerClass });
-  const model = seedModel(config.model, calculator(config.method, config.R), new Generator(config.seed));
+  const model = seedModel(config.model, calculator(config.method, config.R ?? DEFAULT_R[config.method] ?? 0.05), new Generator(config.seed));
   const layers = gradprojLayers(model);
   if (config.method === 'baseline') layers.forEach((l) => l.disable());
   const params = model.parameters();
@@ -151,7 +155,7 @@ export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (
     scenario: 'rotated-mnist',
     method: config.method,
     model: config.model,
-    config,
+    config: { ...config, R: config.R ?? DEFAULT_R[config.method] },
     accuracyMatrix: matrix,
     ...summarize(matrix),
     seconds: (performance.now() - start) / 1000,
