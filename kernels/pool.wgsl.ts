@@ -21,8 +21,8 @@
  * one invocation (a "cell"), decoding its index once. When the windows tile the input (`tiles`:
  * k = s, no padding, H = k·Ho, W = k·Wo) a cell is a window and no other window reads its pixels:
  * the invocation reads g and the argmax once and writes its k×k pixels (max: g at the argmax, 0
- * elsewhere; avg: g/divisor everywhere), without the search over windows (2.6× faster for
- * 6×6 windows on [8, 32, 24, 24] on lavapipe).
+ * elsewhere; avg: g/divisor everywhere), without the search over windows (1.0 → 0.25 ms for
+ * 6×6 windows on [8, 32, 24, 24] on lavapipe; the adaptive kernel took 3.7 ms).
  *
  * Parallelisation: one invocation per output (forward) or cell (backward), 256 per workgroup,
  * grid folded into y; windows are short loops, so no workgroup memory.
