@@ -19,6 +19,7 @@
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import type { KernelSpec } from './spec.js';
+import { memoKernel } from './memo.js';
 
 export const COV_TILE = 32;
 
@@ -29,7 +30,7 @@ export interface CovarianceVariant {
   split: boolean;
 }
 
-export function covarianceKernel(v: CovarianceVariant): KernelSpec {
+export const covarianceKernel = memoKernel((v: CovarianceVariant): KernelSpec => {
   const code = wgsl`
 struct Params { rows: u32, d: u32, tiles: u32, scale: f32, chunkRows: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -108,7 +109,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     code,
     bindings: v.centered ? ['uniform', 'read', 'read', 'readwrite'] : ['uniform', 'read', 'readwrite'],
   };
-}
+});
 
 /** Tiles per side and the number of upper-triangle tiles (the grid's x) for a [d, d] output. */
 export function covarianceTiles(d: number): { tiles: number; groups: number } {
@@ -120,7 +121,7 @@ export function covarianceTiles(d: number): { tiles: number; groups: number } {
  * Adds the row chunks' partial sums: c[e] = (accumulate ? c[e] : 0) + scale · Σ_chunk partial[chunk, e]
  * in chunk order, one invocation per element e of the [d, d] output.
  */
-export function covarianceReduceKernel(accumulate: boolean): KernelSpec {
+export const covarianceReduceKernel = memoKernel((accumulate: boolean): KernelSpec => {
   const code = wgsl`
 struct Params { n: u32, chunks: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -140,6 +141,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
   return { name: `covarianceReduce[${accumulate ? 'acc' : 'set'}]`, code, bindings: ['uniform', 'read', 'readwrite'] };
-}
+});
 
 export const COV_REDUCE_WORKGROUP = 64;

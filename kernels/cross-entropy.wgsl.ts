@@ -15,6 +15,7 @@
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { memoKernel } from './memo.js';
 
 export const CROSS_ENTROPY_WORKGROUP = 64;
 
@@ -57,7 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let row = n * p.C;
   let y = labels[n];`;
 
-export function crossEntropyKernel(masked: boolean): KernelSpec {
+export const crossEntropyKernel = memoKernel((masked: boolean): KernelSpec => {
   const out = masked ? 4 : 3;
   const code = `${common(masked)}
 @group(0) @binding(${out}) var<storage, read_write> loss: array<f32>;
@@ -68,9 +69,9 @@ ${MAIN}
 }
 `;
   return { name: `crossEntropy${masked ? '[mask]' : ''}`, code, bindings: ['uniform', 'read', 'read', ...(masked ? ['read' as const] : []), 'readwrite'] };
-}
+});
 
-export function crossEntropyBackwardKernel(masked: boolean): KernelSpec {
+export const crossEntropyBackwardKernel = memoKernel((masked: boolean): KernelSpec => {
   const g = masked ? 4 : 3;
   const code = `${common(masked)}
 @group(0) @binding(${g}) var<storage, read> g: array<f32>;
@@ -94,4 +95,4 @@ ${MAIN}
     code,
     bindings: ['uniform', 'read', 'read', ...(masked ? ['read' as const] : []), 'read', 'readwrite'],
   };
-}
+});

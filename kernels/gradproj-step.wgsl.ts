@@ -15,6 +15,7 @@
  * each variant binds only the state it uses. c₁ = 1/(1−β₁ᵗ), c₂ = 1/(1−β₂ᵗ) come from the host.
  */
 import { FLAT_WORKGROUP, type BindingKind, type KernelSpec } from './spec.js';
+import { memoKernel } from './memo.js';
 
 export type StepRule = 'sgd' | 'adam' | 'rms';
 export const GRADPROJ_WORKGROUP = 256;
@@ -64,7 +65,7 @@ export function adjustBuffers(v: AdjustVariant): [string, 'read' | 'readwrite'][
   return list;
 }
 
-export function adjustKernel(v: AdjustVariant): KernelSpec {
+export const adjustKernel = memoKernel((v: AdjustVariant): KernelSpec => {
   const rule = {
     sgd: '  let a = g[i];',
     adam: `  let gi = g[i];
@@ -82,15 +83,15 @@ export function adjustKernel(v: AdjustVariant): KernelSpec {
   if (v.post) tail = v.project ? '  acc[i] = acc[i] + a;' : '  let d = acc[i] + a;\n  acc[i] = d;\n  theta[i] = theta0[i] - p.lr * d;';
   else tail = v.project ? '  acc[i] = a;' : '  let s = -p.lr * a + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
   return kernel(`gradprojAdjust[${v.rule},${v.post ? 'post' : 'classic'}${v.project ? ',proj' : ''}]`, adjustBuffers(v), `${rule}\n${tail}`);
-}
+});
 
 export function applyBuffers(post: boolean): [string, 'read' | 'readwrite'][] {
   return post ? [['x', 'read'], ['theta', 'readwrite'], ['theta0', 'read']] : [['x', 'read'], ['theta', 'readwrite'], ['prev', 'readwrite']];
 }
 
-export function applyKernel(post: boolean): KernelSpec {
+export const applyKernel = memoKernel((post: boolean): KernelSpec => {
   const body = post
     ? '  theta[i] = theta0[i] - p.lr * x[i];'
     : '  let s = -p.lr * x[i] + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
   return kernel(`gradprojApply[${post ? 'post' : 'classic'}]`, applyBuffers(post), body);
-}
+});

@@ -7,11 +7,12 @@
  * invocations run. `arg` variants return the index (i32) of the max/min, first one on ties.
  */
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { memoKernel } from './memo.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 export const REDUCE_WORKGROUP = 256;
 
-export function reduceKernel(op: ReduceOp): KernelSpec {
+export const reduceKernel = memoKernel((op: ReduceOp): KernelSpec => {
   const isArg = op === 'argmax' || op === 'argmin';
   const better = op === 'max' || op === 'argmax' ? '>' : '<';
   // max/min: the first element initialises; NaN wins and then stays (as in PyTorch). NaN is tested
@@ -47,4 +48,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
   return { name: `reduce[${op}]`, code, bindings: ['uniform', 'read', 'readwrite'] };
-}
+});

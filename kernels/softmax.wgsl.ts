@@ -14,6 +14,7 @@
  * deterministic.
  */
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { memoKernel } from './memo.js';
 
 export type SoftmaxKind = 'softmax' | 'logSoftmax';
 export const SOFTMAX_WORKGROUP = 64;
@@ -35,7 +36,7 @@ const MAIN = `@compute @workgroup_size(${SOFTMAX_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32)`;
 
-export function softmaxKernel(kind: SoftmaxKind): KernelSpec {
+export const softmaxKernel = memoKernel((kind: SoftmaxKind): KernelSpec => {
   const [prepare, write] = kind === 'softmax' ? ['', 'exp(x[at] - m) / s'] : ['let logS = log(s);', 'x[at] - m - logS'];
   const code = /* wgsl */ `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -54,9 +55,9 @@ ${LINE}
 }
 `;
   return { name: `${kind}`, code, bindings: ['uniform', 'read', 'readwrite'] };
-}
+});
 
-export function softmaxBackwardKernel(kind: SoftmaxKind): KernelSpec {
+export const softmaxBackwardKernel = memoKernel((kind: SoftmaxKind): KernelSpec => {
   const [total, write] = kind === 'softmax'
     ? ['g[at] * y[at]', 'y[at] * (g[at] - t)']
     : ['g[at]', 'g[at] - exp(y[at]) * t'];
@@ -78,4 +79,4 @@ ${LINE}
 }
 `;
   return { name: `${kind}.backward`, code, bindings: ['uniform', 'read', 'read', 'readwrite'] };
-}
+});
