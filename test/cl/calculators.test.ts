@@ -161,6 +161,30 @@ describe('projection calculators on real MNIST patches', () => {
     expect(scheduled.newVectors([5, 3, 1.5, 0.5], 10, true)).toBe(0); // 0.5 is not < 0.5
   });
 
+  it('state() and loadState() restore a calculator exactly (checkpoints)', async () => {
+    for (const make of [() => new NullSpace({ R: 0.05 }), () => new LowPlasticity(), () => new GPM({ R: 0.05 })]) {
+      const calc = make();
+      const half = Math.floor(m / 2);
+      calc.registerInput(wc.tensor(rows.subarray(0, half * d), [half, d]));
+      (await calc.computeProjection()).dispose();
+      calc.registerInput(wc.tensor(rows.subarray(half * d), [m - half, d]));
+      const restored = make();
+      const saved = calc.state();
+      restored.loadState({ tensors: saved.tensors, record: JSON.parse(JSON.stringify(saved.record)) });
+      const restoredState = restored.state();
+      expect(restoredState.record).toEqual(saved.record);
+      for (const [name, t] of Object.entries(saved.tensors)) {
+        expect(Array.from(await restoredState.tensors[name]!.toArray()), `${calc.kind} ${name}`).toEqual(Array.from(await t.toArray()));
+      }
+      if (!(calc instanceof GPM)) {
+        // Same accumulated covariance → the same projector, bit for bit.
+        const [P, Q] = [await calc.computeProjection(), await restored.computeProjection()];
+        expect(Array.from(await Q.toArray())).toEqual(Array.from(await P.toArray()));
+      }
+      calc.dispose(); restored.dispose();
+    }
+  });
+
   it('calculators reject wrong input shapes and empty state by name', async () => {
     const calc = new NullSpace();
     await expect(calc.computeProjection()).rejects.toThrow(/NullSpace.computeProjection: no inputs were registered/);

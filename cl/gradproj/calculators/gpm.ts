@@ -14,7 +14,7 @@
  * exact and cheap on the GPU); the paper samples a few hundred examples, which `maxSamples` imitates by
  * registering at most `maxSamples` rows per task (the first ones seen; shuffle the data to sample).
  */
-import { concat, eye, keep, linalg, matmul, mul, noGrad, slice, sub, sum, tidy, type Tensor } from '../../../engine/index.js';
+import { clone, concat, eye, keep, linalg, matmul, mul, noGrad, slice, sub, sum, tidy, type Tensor } from '../../../engine/index.js';
 import { checkRows, type CalculatorState, type ProjectionCalculator } from './calculator.js';
 import { normalizeColumns } from './spectral.js';
 
@@ -126,6 +126,7 @@ export class GPM implements ProjectionCalculator {
     return keep(tidy(() => (M ? sub(eye(d), matmul(M, M, { transposeB: true })) : eye(d))));
   }
 
+  /** The checkpoint state: the basis (this calculator's own tensor; loadState copies it) and counters. */
   state(): CalculatorState {
     return {
       tensors: this.basisM ? { basis: this.basisM } : {},
@@ -135,7 +136,8 @@ export class GPM implements ProjectionCalculator {
 
   loadState(state: CalculatorState): void {
     this.dispose();
-    this.basisM = state.tensors.basis ?? null;
+    const basis = state.tensors.basis;
+    this.basisM = basis ? keep(noGrad(() => clone(basis))) : null;
     this.task = Number(state.record.task ?? 0);
     this.dim = state.record.dim === null || state.record.dim === undefined ? null : Number(state.record.dim);
   }

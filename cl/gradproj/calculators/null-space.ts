@@ -8,8 +8,8 @@
  * The state (C and n) makes checkpoints exact; P is recomputed from it.
  */
 import { linalg, type Tensor } from '../../../engine/index.js';
-import { checkRows, type CalculatorState, type ProjectionCalculator } from './calculator.js';
-import { complementProjector, energyCut, maskedProjector } from './spectral.js';
+import { CovarianceCalculator } from './covariance-calculator.js';
+import { complementProjector, energyCut, spectralProjector } from './spectral.js';
 
 export interface NullSpaceOptions {
   /** Share of the covariance's energy left to the free directions (default 0.05). */
@@ -18,23 +18,17 @@ export interface NullSpaceOptions {
   a?: number;
 }
 
-export class NullSpace implements ProjectionCalculator {
+export class NullSpace extends CovarianceCalculator {
   readonly kind = 'NullSpace';
   readonly R: number;
   readonly a: number;
-  private acc: linalg.CovarianceAccumulator | null = null;
 
   constructor(opts: NullSpaceOptions = {}) {
+    super();
     this.R = opts.R ?? 0.05;
     this.a = opts.a ?? -1;
     if (!(this.R > 0 && this.R < 1)) throw new RangeError(`NullSpace: R must be in (0, 1), got ${this.R}`);
     if (!Number.isFinite(this.a)) throw new RangeError(`NullSpace: a must be a finite number, got ${this.a}`);
-  }
-
-  registerInput(rows: Tensor): void {
-    const d = checkRows(this.kind, rows, this.acc?.d ?? null);
-    this.acc ??= new linalg.CovarianceAccumulator(d);
-    this.acc.add(rows);
   }
 
   /** Number of leading eigenvectors kept out of the update space, from Σ's eigenvalues (descending). */
@@ -50,51 +44,28 @@ export class NullSpace implements ProjectionCalculator {
   }
 
   async computeProjection(): Promise<Tensor> {
-    if (!this.acc || this.acc.count === 0) {
-      throw new Error('NullSpace.computeProjection: no inputs were registered; run forward passes inside projComputation()');
-    }
-    const cov = this.acc.value();
+    const cov = this.covariance();
     try {
       // Default mode needs only the leading eigenvectors (those explaining 1 − R): P = I − U_k·U_kᵀ.
       if (this.a <= 1) {
         const top = await linalg.eighEnergy(cov, 1 - this.R);
         const k = top.values.shape[0]!;
         top.values.dispose();
-        if (k < cov.shape[0]! - 1) {
-          const P = complementProjector(top.vectors);
-          top.vectors.dispose();
-          return P;
-        }
+        const P = k < cov.shape[0]! - 1 ? complementProjector(top.vectors) : null;
         top.vectors.dispose();
+        if (P) return P;
       }
       // a-mode (needs λ_min), or the leading vectors fill all but one direction: full decomposition.
-      const { values, vectors } = await linalg.eigh(cov);
-      const lambda = await values.data();
-      const k = this.kept(lambda);
-      const P = maskedProjector(vectors, Array.from(lambda, (_, j) => (j >= k ? 1 : 0)));
-      values.dispose();
-      vectors.dispose();
-      return P;
+      return await spectralProjector(cov, (lambda) => {
+        const k = this.kept(lambda);
+        return Array.from(lambda, (_, j) => (j >= k ? 1 : 0));
+      });
     } finally {
       cov.dispose();
     }
   }
 
-  state(): CalculatorState {
-    return {
-      tensors: this.acc ? { covSum: this.acc.sum() } : {},
-      record: { kind: this.kind, R: this.R, a: this.a, count: this.acc?.count ?? 0 },
-    };
-  }
-
-  loadState(state: CalculatorState): void {
-    this.dispose();
-    const sum = state.tensors.covSum;
-    if (sum) this.acc = new linalg.CovarianceAccumulator(sum.shape[0]!).load(sum, Number(state.record.count));
-  }
-
-  dispose(): void {
-    this.acc?.dispose();
-    this.acc = null;
+  protected config(): Record<string, unknown> {
+    return { R: this.R, a: this.a };
   }
 }

@@ -3,7 +3,7 @@
  * P = V·diag(mask)·Vᵀ selects the span of the masked columns of V without slicing; V's columns are
  * normalised first (orthocl's unit_vectors: float32 eigenvectors drift from unit length by ~1e-6).
  */
-import { div, eye, keep, matmul, mul, sqrt, sub, sum, tensor, tidy, type Tensor } from '../../../engine/index.js';
+import { div, eye, keep, linalg, matmul, mul, sqrt, sub, sum, tensor, tidy, type Tensor } from '../../../engine/index.js';
 
 export function normalizeColumns(V: Tensor): Tensor {
   return tidy(() => div(V, sqrt(sum(mul(V, V), 0, { keepDims: true }))));
@@ -16,6 +16,19 @@ export function maskedProjector(V: Tensor, mask: ArrayLike<number>): Tensor {
     const m = tensor(Float32Array.from(mask), [1, mask.length]);
     return matmul(mul(U, m), U, { transposeB: true });
   }));
+}
+
+/**
+ * Full eigen-decomposition of a symmetric Σ, then P = V·diag(free)·Vᵀ where free(λ) (eigenvalues
+ * descending) marks the columns that stay free to move.
+ */
+export async function spectralProjector(sigma: Tensor, free: (values: Float32Array) => number[]): Promise<Tensor> {
+  const { values, vectors } = await linalg.eigh(sigma);
+  const mask = free(await values.data());
+  const P = maskedProjector(vectors, mask);
+  values.dispose();
+  vectors.dispose();
+  return P;
 }
 
 /** I − ÛÛᵀ for U [d, k] (columns normalised): the projector onto the complement of U's span. */
