@@ -188,9 +188,10 @@ function backendOrder(requested: Backend): Backend[] {
 
 /**
  * What `auto` tries, in order. On Mesa's software rasteriser (llvmpipe, the adapter of machines
- * without a GPU) Dawn's OpenGL ES backend ran our matmul, elementwise kernels and an MLP training
- * step 1.5–1.9× faster than its Vulkan backend (bench/backends.mjs, BENCHMARKS.md), and every test
- * passes on both; Vulkan remains the fallback where EGL/GLES is missing.
+ * without a GPU) Dawn's OpenGL ES backend ran our matmuls, elementwise kernels and an MLP training
+ * step 1.1–1.9× faster than its Vulkan backend, with about the same per-op overhead
+ * (bench/backends.mjs, BENCHMARKS.md), and the tests pass on both; Vulkan is the fallback where
+ * EGL/GLES is missing (and the better choice on a real GPU: pass backend 'vulkan').
  */
 export const AUTO_BACKEND_ORDER: readonly Backend[] = ['opengles', 'vulkan'];
 
