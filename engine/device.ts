@@ -187,13 +187,20 @@ function backendOrder(requested: Backend): Backend[] {
 }
 
 /**
- * What `auto` tries, in order. On Mesa's software rasteriser (llvmpipe, the adapter of machines
- * without a GPU) Dawn's OpenGL ES backend ran our matmuls, elementwise kernels and an MLP training
- * step 1.1–1.9× faster than its Vulkan backend, with about the same per-op overhead
- * (bench/backends.mjs, BENCHMARKS.md), and the tests pass on both; Vulkan is the fallback where
- * EGL/GLES is missing (and the better choice on a real GPU: pass backend 'vulkan').
+ * What `auto` does in Node: Vulkan first; if its adapter is a software rasteriser (Mesa's llvmpipe /
+ * lavapipe, SwiftShader, or any fallback adapter — machines without a GPU), Dawn's OpenGL ES backend
+ * on the same rasteriser is preferred: it ran our matmuls, elementwise kernels and an MLP training
+ * step 1.1–1.9× faster with about the same per-op overhead (bench/backends.mjs, BENCHMARKS.md), and
+ * the tests pass on both. On a real GPU Vulkan stays. OpenGL ES also serves where Vulkan has no adapter.
  */
-export const AUTO_BACKEND_ORDER: readonly Backend[] = ['opengles', 'vulkan'];
+export const AUTO_BACKEND_ORDER: readonly Backend[] = ['vulkan', 'opengles'];
+
+/** True for CPU rasterisers, where the OpenGL ES backend is the faster one. */
+export function isSoftwareAdapter(adapter: GPUAdapter): boolean {
+  const info = adapter.info;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  return (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|softpipe/.test(text);
+}
 
 async function requestDevice(adapter: GPUAdapter, label: string): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
@@ -212,7 +219,11 @@ async function requestDevice(adapter: GPUAdapter, label: string): Promise<GPUDev
 export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
   const tried: string[] = [];
   const hints = new Set<string>();
-  for (const backend of backendOrder(options.backend ?? 'auto')) {
+  const requested = options.backend ?? 'auto';
+  const order = backendOrder(requested);
+  const auto = order.length > 1;
+  let fallback: { backend: Backend; entry: GpuEntry; adapter: GPUAdapter } | null = null;
+  for (const backend of order) {
     const entry = await platformGpu(backend);
     hints.add(entry.installHint);
     const adapter = await entry.gpu.requestAdapter({
@@ -220,10 +231,17 @@ export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
       powerPreference: options.powerPreference,
     } as GPURequestAdapterOptions);
     if (!adapter) { tried.push(backend); continue; }
-    const gpu = await requestDevice(adapter, `webgpu-cl (${backend})`);
-    const device = new Device(gpu, adapter.info, backend, entry, options);
-    if (options.makeCurrent ?? true) current = device;
-    return device;
+    // `auto` on a software Vulkan adapter: remember it and try OpenGL ES on the same rasteriser first.
+    if (auto && backend === 'vulkan' && isSoftwareAdapter(adapter)) { fallback ??= { backend, entry, adapter }; continue; }
+    return openDevice(adapter, backend, entry, options);
   }
+  if (fallback) return openDevice(fallback.adapter, fallback.backend, fallback.entry, options);
   throw new NoAdapterError(`initDevice: no WebGPU adapter (tried backend ${tried.join(', ')}). ${[...hints].join(' ')}`);
+}
+
+async function openDevice(adapter: GPUAdapter, backend: Backend, entry: GpuEntry, options: DeviceOptions): Promise<Device> {
+  const gpu = await requestDevice(adapter, `webgpu-cl (${backend})`);
+  const device = new Device(gpu, adapter.info, backend, entry, options);
+  if (options.makeCurrent ?? true) current = device;
+  return device;
 }

@@ -171,3 +171,17 @@ describe('opengles backend', () => {
     }
   });
 });
+
+describe('auto backend choice', () => {
+  it('keeps Vulkan on a hardware adapter and prefers OpenGL ES on a software one', async () => {
+    const entry = await platformGpu('vulkan');
+    const vulkan = await entry.gpu.requestAdapter();
+    expect(vulkan, 'this machine has a Vulkan adapter').not.toBeNull();
+    const device = await wc.initDevice({ makeCurrent: false });
+    try {
+      expect(device.backend).toBe(wc.isSoftwareAdapter(vulkan!) ? 'opengles' : 'vulkan');
+    } finally {
+      device.destroy();
+    }
+  });
+});
