@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
-[ -d node_modules/webgpu ] || npm ci --no-audit --no-fund
+[ -d node_modules/webgpu ] || npm install --no-audit --no-fund   # not npm ci: see .ci/run
 if node scripts/probe-adapter.mjs 2>/dev/null; then exit 0; fi
 if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
   echo "no WebGPU adapter: installing software Vulkan (Mesa lavapipe)..."
