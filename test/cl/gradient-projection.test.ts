@@ -6,10 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { GradientProjection } from '../../cl/gradproj/gradient-projection.js';
 import { NullSpace, ZeroPlasticity } from '../../index.js';
-import { rotate } from '../../nn/data/transforms.js';
 import { Adam, AdaptiveMaxPool2d, Conv2d, Flatten, Linear, SGD, Sequential } from '../../nn/index.js';
 import { useDevice } from '../helpers/device.js';
-import { mnistSample } from '../helpers/mnist-sample.js';
+import { rotatedPair } from '../helpers/mnist-sample.js';
 
 function model(seed = 0) {
   const generator = new wc.Generator(seed);
@@ -22,10 +21,7 @@ describe('GradientProjection for nn layers', () => {
   useDevice();
   let x1: wc.Tensor, x2: wc.Tensor, y: wc.Tensor;
   beforeAll(async () => {
-    const s = await mnistSample(4);
-    x1 = wc.keep(wc.tensor(s.images, [s.n, 1, 28, 28]));
-    x2 = wc.keep(wc.tidy(() => rotate(x1, 90)));
-    y = wc.keep(wc.tensor(s.labels, [s.n], { dtype: 'int32' }));
+    ({ x1, x2, y } = await rotatedPair(4));
   });
 
   it('ZeroPlasticity: projected gradients are zero and the model no longer changes', async () => {

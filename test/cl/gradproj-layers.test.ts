@@ -6,10 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { GradProjConv2d, GradProjLinear, LowPlasticity, NullSpace, ZeroPlasticity, gradprojLayers, projComputation } from '../../index.js';
 import type { ProjectionCalculator } from '../../cl/gradproj/calculators/calculator.js';
-import { rotate } from '../../nn/data/transforms.js';
 import { AdaptiveMaxPool2d, Flatten, Sequential } from '../../nn/index.js';
 import { useDevice } from '../helpers/device.js';
-import { mnistSample } from '../helpers/mnist-sample.js';
+import { rotatedPair } from '../helpers/mnist-sample.js';
 
 function tinyNet(calc: () => ProjectionCalculator, seed = 0) {
   const generator = new wc.Generator(seed);
@@ -31,10 +30,7 @@ describe('gradient-projection layers', () => {
   useDevice();
   let x1: wc.Tensor, x2: wc.Tensor, y: wc.Tensor;
   beforeAll(async () => {
-    const s = await mnistSample(4);
-    x1 = wc.keep(wc.tensor(s.images, [s.n, 1, 28, 28]));
-    x2 = wc.keep(wc.tidy(() => rotate(x1, 90)));
-    y = wc.keep(wc.tensor(s.labels, [s.n], { dtype: 'int32' }));
+    ({ x1, x2, y } = await rotatedPair(4));
   });
 
   it('ZeroPlasticity freezes every layer after the first task: old outputs are bit-identical', async () => {
