@@ -10,7 +10,7 @@ import { GRADPROJ_METHODS, SEED_CONFIG, runRotatedMnist, type RotatedMnistConfig
 import { parseArgs, usage, type ArgSpec } from './args.js';
 import { formatResult } from './format-result.js';
 import { ProgressBar } from './progress.js';
-import { writeJsonAtomic } from './write-json.js';
+import { writeFileAtomic } from '../nn/io/node.js';
 
 const ROTATED_MNIST: Record<string, ArgSpec> = {
   method: { kind: 'string', default: SEED_CONFIG.method, choices: GRADPROJ_METHODS, help: 'projection calculator, or baseline (no projection)' },
@@ -53,7 +53,7 @@ async function runRotated(argv: string[]): Promise<void> {
   });
   (bar as ProgressBar | null)?.done();
   process.stdout.write(formatResult(result));
-  if (args.json) await writeJsonAtomic(args.json as string, result);
+  if (args.json) await writeFileAtomic(args.json as string, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {

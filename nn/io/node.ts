@@ -10,7 +10,11 @@ import { decode, encode, type Decoded, type HostTensor } from './format.js';
 
 /** Writes named tensors (GPU or host) and a JSON-able `meta` to `path` in the state-file format. */
 export async function save(path: string, tensors: Record<string, Tensor | HostTensor>, meta: unknown = null): Promise<void> {
-  const data = new Uint8Array(await encode(tensors, meta));
+  await writeFileAtomic(path, new Uint8Array(await encode(tensors, meta)));
+}
+
+/** Writes `data` to a temporary file beside `path`, flushes it, then renames it over `path`. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const file = await open(tmp, 'w');
