@@ -16,29 +16,60 @@
 import { gather, getDevice, keep, tensor, Generator, type Device, type Tensor } from '../../engine/index.js';
 import { checkTensor } from '../../engine/ops/map.js';
 import type { ImageDataset } from './datasets.js';
+import { PackedImages, pixelCodes } from './packed-images.js';
 
 /**
- * Images x [n, ...] (float32) and labels y [n] (int32) on one device. Its tensors live outside
- * tidy() scopes (like parameters): dispose() frees them.
+ * Images and labels y [n] (int32) on one device. The images are either a float32 tensor x [n, ...]
+ * or, for a dataset too large for one storage binding, a PackedImages store (one byte per pixel,
+ * see packed-images.ts) that rows() unpacks batch by batch. Its tensors live outside tidy() scopes
+ * (like parameters): dispose() frees them.
  */
 export class TensorDataset {
-  readonly x: Tensor;
   readonly y: Tensor;
+  /** The packed store, or null when the images are the float32 tensor x. */
+  readonly packed: PackedImages | null;
+  private readonly images: Tensor | null;
 
-  constructor(x: Tensor, y: Tensor) {
-    checkTensor('TensorDataset', 'x', x);
+  constructor(x: Tensor | PackedImages, y: Tensor) {
     checkTensor('TensorDataset', 'y', y);
     if (y.dtype !== 'int32' || y.rank !== 1) throw new TypeError(`TensorDataset: y must be 1-D int32 labels, got ${y.dtype} [${y.shape.join(', ')}]`);
-    if (x.rank < 1 || x.shape[0] !== y.size) {
-      throw new RangeError(`TensorDataset: x [${x.shape.join(', ')}] must have one row per label (${y.size})`);
+    if (x instanceof PackedImages) {
+      if (x.n !== y.size) throw new RangeError(`TensorDataset: ${x.n} packed images must have one label each (${y.size})`);
+    } else {
+      checkTensor('TensorDataset', 'x', x);
+      if (x.rank < 1 || x.shape[0] !== y.size) {
+        throw new RangeError(`TensorDataset: x [${x.shape.join(', ')}] must have one row per label (${y.size})`);
+      }
     }
     if (x.device !== y.device) throw new Error('TensorDataset: x and y live on different devices');
-    this.x = keep(x);
+    this.packed = x instanceof PackedImages ? x : null;
+    this.images = x instanceof PackedImages ? null : keep(x);
     this.y = keep(y);
+  }
+
+  /**
+   * The images as one float32 tensor [n, ...]. A packed dataset has none (it would not fit one
+   * storage binding): draw batches from a DataLoader, or rows(indices).
+   */
+  get x(): Tensor {
+    if (this.images) return this.images;
+    throw new Error(`TensorDataset.x: these ${this.n} images are stored packed, one byte per pixel, not as one float32 tensor (which would take ${4 * this.n * this.packed!.pixels} bytes); use DataLoader batches or rows(indices)`);
   }
 
   get n(): number {
     return this.y.size;
+  }
+
+  get device(): Device {
+    return this.y.device;
+  }
+
+  /** float32 [m, ...]: the images at int32 indices [m], gathered (and unpacked) on the GPU. */
+  rows(indices: Tensor): Tensor {
+    checkTensor('TensorDataset.rows', 'indices', indices);
+    if (indices.dtype !== 'int32' || indices.rank !== 1) throw new TypeError(`TensorDataset.rows: indices must be 1-D int32, got ${indices.dtype} [${indices.shape.join(', ')}]`);
+    if (indices.device !== this.device) throw new Error('TensorDataset.rows: indices live on another device');
+    return this.packed ? this.packed.gather(indices) : gather(this.images!, indices, 0);
   }
 
   /** The same labels (shared, not copied) with other images: e.g. rotate(ds.x, 90) for the next task. */
@@ -47,22 +78,55 @@ export class TensorDataset {
   }
 
   dispose(): void {
-    this.x.dispose();
+    this.images?.dispose();
+    this.packed?.dispose();
     this.y.dispose();
   }
 }
 
-/** Uploads a host dataset once: x [n, C, H, W] float32, y [n] int32. */
-export function toDevice(dataset: ImageDataset, device?: Device): TensorDataset {
+export interface ToDeviceOptions {
+  /**
+   * How the images are stored: 'float32' (a tensor x), 'packed' (one byte per pixel: needs at most
+   * 256 distinct pixel values), or 'auto' (default): float32 when it fits one storage binding,
+   * else packed.
+   */
+  storage?: 'auto' | 'float32' | 'packed';
+}
+
+/**
+ * Uploads a host dataset once: images [n, C, H, W] float32 (or packed, see ToDeviceOptions), y [n] int32.
+ * Batches are the same either way, bit for bit.
+ */
+export function toDevice(dataset: ImageDataset, device?: Device, opts: ToDeviceOptions = {}): TensorDataset {
   const dev = device ?? getDevice();
+  const storage = opts.storage ?? 'auto';
+  if (storage !== 'auto' && storage !== 'float32' && storage !== 'packed') {
+    throw new TypeError(`toDevice: storage must be 'auto', 'float32' or 'packed', got ${String(storage)}`);
+  }
   const bytes = dataset.images.byteLength;
   const limit = dev.limits.maxStorageBufferBindingSize;
-  if (bytes > limit) {
-    throw new RangeError(`toDevice: ${dataset.n} images of [${dataset.shape.join(', ')}] take ${bytes} bytes, more than this adapter's largest storage binding (${limit} bytes); load fewer (trainPerClass, trainSubset)`);
+  const what = `${dataset.n} images of [${dataset.shape.join(', ')}]`;
+  const y = () => tensor(dataset.labels, [dataset.n], { dtype: 'int32', device: dev });
+  if (storage === 'float32' || (storage === 'auto' && bytes <= limit)) {
+    if (bytes > limit) {
+      throw new RangeError(`toDevice: ${what} take ${bytes} bytes, more than this adapter's largest storage binding (${limit} bytes); use storage 'auto' or 'packed', or load fewer (trainPerClass, trainSubset)`);
+    }
+    return new TensorDataset(tensor(dataset.images, [dataset.n, ...dataset.shape], { device: dev }), y());
   }
-  const x = tensor(dataset.images, [dataset.n, ...dataset.shape], { device: dev });
-  const y = tensor(dataset.labels, [dataset.n], { dtype: 'int32', device: dev });
-  return new TensorDataset(x, y);
+  const pixels = dataset.shape.reduce((a, d) => a * d, 1);
+  const packedBytes = dataset.n * 4 * Math.ceil(pixels / 4);
+  if (packedBytes > limit) {
+    throw new RangeError(`toDevice: ${what} take ${packedBytes} bytes even packed one byte per pixel, more than this adapter's largest storage binding (${limit} bytes); load fewer (trainPerClass, trainSubset)`);
+  }
+  if (dataset.images.length !== dataset.n * pixels) {
+    throw new RangeError(`toDevice: images hold ${dataset.images.length} values, expected n·${pixels} = ${dataset.n * pixels}`);
+  }
+  const codes = pixelCodes(dataset.images, pixels);
+  if (!codes) {
+    const why = storage === 'packed' ? '' : ` as float32 they take ${bytes} bytes, more than this adapter's largest storage binding (${limit} bytes), and`;
+    throw new RangeError(`toDevice: cannot pack ${what}:${why} their pixels take more than 256 distinct values; load fewer (trainPerClass, trainSubset)`);
+  }
+  return new TensorDataset(new PackedImages(dev, codes, dataset.n, dataset.shape), y());
 }
 
 export interface DataLoaderOptions {
@@ -86,7 +150,8 @@ export interface Batch {
 /**
  * Iterating a DataLoader runs one epoch: `for (const {x, y} of loader) { ... }`. Each iteration
  * uses the next epoch number (0, 1, ...); setEpoch(e) jumps to epoch e.
- * Given a host ImageDataset, the loader uploads it once and owns it (dispose() frees it); given a
+ * Given a host ImageDataset, the loader uploads it once (toDevice, storage 'auto': packed one byte
+ * per pixel when float32 would not fit one storage binding) and owns it (dispose() frees it); given a
  * TensorDataset, the caller keeps ownership.
  */
 export class DataLoader implements Iterable<Batch> {
@@ -142,14 +207,14 @@ export class DataLoader implements Iterable<Batch> {
 
   *[Symbol.iterator](): Iterator<Batch> {
     const order = this.order(this.nextEpoch++);
-    const { x, y } = this.dataset;
+    const dataset = this.dataset;
     let batch: Batch | undefined;
     try {
       for (let b = 0; b < this.length; b++) {
         disposeBatch(batch);
         const ids = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
-        const index = tensor(ids, [ids.length], { dtype: 'int32', device: x.device });
-        batch = { x: keep(gather(x, index, 0)), y: keep(gather(y, index, 0)) };
+        const index = tensor(ids, [ids.length], { dtype: 'int32', device: dataset.device });
+        batch = { x: keep(dataset.rows(index)), y: keep(gather(dataset.y, index, 0)) };
         index.dispose();
         yield batch;
       }

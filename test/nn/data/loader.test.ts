@@ -114,6 +114,8 @@ describe('DataLoader', () => {
     // 68,000 training images are 213 MB; lavapipe binds at most 128 MiB).
     const limit = device().limits.maxStorageBufferBindingSize;
     const huge = { ...tiny(3), n: 68000, images: { byteLength: limit + 4 } as Float32Array };
-    expect(() => toDevice(huge)).toThrow(`toDevice: 68000 images of [1, 2, 3] take ${limit + 4} bytes, more than this adapter's largest storage binding (${limit} bytes)`);
+    expect(() => toDevice(huge, undefined, { storage: 'float32' })).toThrow(`toDevice: 68000 images of [1, 2, 3] take ${limit + 4} bytes, more than this adapter's largest storage binding (${limit} bytes); use storage 'auto' or 'packed'`);
+    // storage 'auto' packs it instead (test/nn/data/full-fashion.test.ts), after checking its size.
+    expect(() => toDevice({ ...huge, images: Object.assign(huge.images, { length: 5 }) })).toThrow('toDevice: images hold 5 values, expected n·6 = 408000');
   });
 });
