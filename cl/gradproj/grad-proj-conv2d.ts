@@ -1,9 +1,10 @@
 /**
  * GradProjConv2d(inCh, outCh, kernel, calc, {padding, stride}): a bias-free convolution whose weight
  * W [out, in, kh, kw] is projected as G [out, d], d = in·kh·kw; it collects the unfolded input patches
- * (one row per patch, entries ordered like the flattened kernel) for its calculator.
+ * (one row per patch, entries ordered like the flattened kernel, as unfoldRows) for its calculator:
+ * conv2d hands over the patches it unfolds for its own matmul, so they are built once.
  */
-import { conv2d, unfoldRows, type Generator, type Tensor } from '../../engine/index.js';
+import { conv2d, type Generator, type Tensor } from '../../engine/index.js';
 import { pairOf, type Pair } from '../../engine/ops/window2d.js';
 import { kaimingUniform } from '../../nn/init.js';
 import { parameter } from '../../nn/module.js';
@@ -35,12 +36,8 @@ export class GradProjConv2d extends GradProjLayer {
     this.weight = parameter(kaimingUniform([outChannels, inChannels, ...this.kernel], { generator: opts.generator }));
   }
 
-  protected inputRows(x: Tensor): Tensor {
-    return unfoldRows(x, this.kernel, { padding: this.padding, stride: this.stride });
-  }
-
   forward(x: Tensor): Tensor {
-    this.observe(x);
-    return conv2d(x, this.weight, { padding: this.padding, stride: this.stride });
+    const onPatches = this.collecting ? (rows: Tensor) => this.observe(() => rows) : undefined;
+    return conv2d(x, this.weight, { padding: this.padding, stride: this.stride, onPatches });
   }
 }

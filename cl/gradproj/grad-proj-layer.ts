@@ -65,13 +65,13 @@ export abstract class GradProjLayer extends Module {
     return this.stepper.t;
   }
 
-  /** Feeds the calculator the rows this input contributes (Linear: input rows; Conv2d: patches). */
-  protected abstract inputRows(x: Tensor): Tensor;
-
-  /** Called by subclasses' forward: registers the input while collecting. */
-  protected observe(x: Tensor): void {
+  /**
+   * Called by subclasses' forward: while collecting, feeds the calculator the rows `rows()` makes
+   * of the input (Linear: input rows; Conv2d: the patches its convolution unfolded anyway).
+   */
+  protected observe(rows: () => Tensor): void {
     if (!this.collecting) return;
-    noGrad(() => tidy(() => this.calculator.registerInput(this.inputRows(x))));
+    noGrad(() => tidy(() => this.calculator.registerInput(rows())));
   }
 
   /** Recomputes P from what the calculator has seen (end of projComputation). */

@@ -16,15 +16,11 @@ export class GradProjLinear extends GradProjLayer {
     this.weight = parameter(kaimingUniform([outDim, inDim], { generator: opts.generator }));
   }
 
-  protected inputRows(x: Tensor): Tensor {
-    return reshape(x, [-1, this.inDim]);
-  }
-
   forward(x: Tensor): Tensor {
     if (x.rank < 2 || x.shape[x.rank - 1] !== this.inDim) {
       throw new RangeError(`GradProjLinear: x must be [N, ${this.inDim}], got [${x.shape.join(', ')}]`);
     }
-    this.observe(x);
+    this.observe(() => reshape(x, [-1, this.inDim]));
     return matmul(x, this.weight, { transposeB: true });
   }
 }

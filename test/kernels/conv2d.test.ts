@@ -114,6 +114,29 @@ describe('conv2d vs float64 reference', () => {
     [xt, wt].forEach((t) => t.dispose());
   });
 
+  it('onPatches sees exactly unfoldRows(x), with a ones column when there is a bias', async () => {
+    for (const c of [cases[1]!, cases[4]!]) {
+      const { xShape, wShape, x, w } = setup(c, 9);
+      const xt = wc.tensor(x, xShape);
+      const wt = wc.tensor(w, wShape);
+      const expected = Array.from(await wc.unfoldRows(xt, c.k, c.opts).toArray());
+      const d = wShape[1]! * c.k[0] * c.k[1];
+      for (const bias of [undefined, wc.tensor(randomArray(c.Cout, 2), [c.Cout])]) {
+        const seen: number[][] = [];
+        const rows: Promise<Float32Array | Int32Array>[] = [];
+        wc.noGrad(() => wc.conv2d(xt, wt, { ...c.opts, bias, onPatches: (r) => { seen.push(r.shape); rows.push(r.toArray()); } })).dispose();
+        expect(seen).toHaveLength(1);
+        const got = Array.from(await rows[0]!);
+        const m = expected.length / d;
+        expect(seen[0]).toEqual([m, bias ? d + 1 : d]);
+        // Copies, no arithmetic: equal bit for bit.
+        const patchPart = bias ? got.filter((_, i) => i % (d + 1) !== d) : got;
+        expect(patchPart).toEqual(expected);
+        if (bias) expect(got.filter((_, i) => i % (d + 1) === d)).toEqual(new Array(m).fill(1));
+      }
+    }
+  });
+
   it('says what is wrong with bad arguments', () => {
     const x = wc.zeros([2, 3, 8, 8]);
     expect(() => wc.conv2d(wc.zeros([3, 4]), wc.zeros([1, 3, 3, 3]))).toThrow('conv2d: x must be 4-D [N, Cin, H, W], got [3, 4]');
