@@ -122,7 +122,7 @@ describe('conv2d vs float64 reference', () => {
       const expected = Array.from(await wc.unfoldRows(xt, c.k, c.opts).toArray());
       const d = wShape[1]! * c.k[0] * c.k[1];
       for (const bias of [undefined, wc.tensor(randomArray(c.Cout, 2), [c.Cout])]) {
-        const seen: number[][] = [];
+        const seen: (readonly number[])[] = [];
         const rows: Promise<Float32Array | Int32Array>[] = [];
         wc.noGrad(() => wc.conv2d(xt, wt, { ...c.opts, bias, onPatches: (r) => { seen.push(r.shape); rows.push(r.toArray()); } })).dispose();
         expect(seen).toHaveLength(1);
