@@ -177,11 +177,14 @@ describe('auto backend choice', () => {
     const entry = await platformGpu('vulkan');
     const vulkan = await entry.gpu.requestAdapter();
     expect(vulkan, 'this machine has a Vulkan adapter').not.toBeNull();
+    const forced = process.env.WEBGPU_CL_BACKEND; // the override would bypass `auto`
+    delete process.env.WEBGPU_CL_BACKEND;
     const device = await wc.initDevice({ makeCurrent: false });
     try {
       expect(device.backend).toBe(wc.isSoftwareAdapter(vulkan!) ? 'opengles' : 'vulkan');
     } finally {
       device.destroy();
+      if (forced !== undefined) process.env.WEBGPU_CL_BACKEND = forced;
     }
   });
 });
