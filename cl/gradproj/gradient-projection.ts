@@ -2,7 +2,8 @@
  * Gradient projection for an ordinary nn model: attaches a calculator to each Linear / Conv2d layer
  * so users keep their model and optimizer. A layer's weight and bias are projected together as the
  * matrix [W | b] (out × (d+1)) whose inputs are [x, 1] — the bias is the weight of a constant input
- * (as in Adam-NSCL) — so the calculator sees input rows with a 1 appended (Conv2d: unfolded patches).
+ * (as in Adam-NSCL) — so the calculator sees input rows with a 1 appended (Conv2d: the patch rows its
+ * own forward builds, handed over by conv2d's onPatches).
  *
  *   collect(fn)         forward passes (eval, no gradients) feed the calculators; projectors update.
  *   projectGradients()  [G_W | g_b] ← [G_W | g_b]·P  (then any optimizer step).
@@ -10,7 +11,7 @@
  *                       Adam-NSCL's rule: Adam on the raw gradient, projected update.
  */
 import {
-  concat, keep, matmul, noGrad, ones, reshape, setGradEnabled, slice, tidy, unfoldRows, clone, sub, add, type Tensor,
+  add, clone, concat, conv2d, keep, matmul, noGrad, ones, reshape, setGradEnabled, slice, sub, tidy, type Tensor,
 } from '../../engine/index.js';
 import { assign } from '../../nn/assign.js';
 import { Conv2d } from '../../nn/layers/conv.js';
@@ -34,11 +35,9 @@ export interface GradientProjectionOptions {
   layers?: readonly ProjectedLayer[];
 }
 
-/** Input rows of a layer, with a 1 appended when it has a bias: [m, d(+1)]. */
-function inputRows(layer: ProjectedLayer, x: Tensor): Tensor {
-  const rows = layer instanceof Linear
-    ? reshape(x, [-1, layer.inFeatures])
-    : unfoldRows(x, [layer.weight.shape[2]!, layer.weight.shape[3]!], { stride: layer.stride, padding: layer.padding, dilation: layer.dilation });
+/** Input rows of a Linear layer, with a 1 appended when it has a bias: [m, in(+1)]. */
+function inputRows(layer: Linear, x: Tensor): Tensor {
+  const rows = reshape(x, [-1, layer.inFeatures]);
   return layer.bias ? concat([rows, ones([rows.shape[0]!, 1])], 1) : rows;
 }
 
@@ -81,10 +80,16 @@ export class GradientProjection {
     const grad = setGradEnabled(false);
     const originals = this.attached.map(({ layer, calculator }) => {
       const forward = layer.forward;
-      layer.forward = (x: Tensor) => {
-        tidy(() => calculator.registerInput(inputRows(layer, x)));
-        return forward.call(layer, x);
-      };
+      // Conv2d hands over the patch rows it builds anyway (with the ones column when it has a bias).
+      layer.forward = layer instanceof Conv2d
+        ? (x: Tensor) => conv2d(x, layer.weight, {
+          stride: layer.stride, padding: layer.padding, dilation: layer.dilation, bias: layer.bias ?? undefined,
+          onPatches: (rows) => calculator.registerInput(rows),
+        })
+        : (x: Tensor) => {
+          tidy(() => calculator.registerInput(inputRows(layer as Linear, x)));
+          return forward.call(layer, x);
+        };
       return forward;
     });
     try {
