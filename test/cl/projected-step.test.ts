@@ -64,6 +64,29 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
     });
   }
 
+  it('step rules on hand-computed cases (REFERENCE.md §1)', async () => {
+    const run = async (rule: StepRule, post: boolean, P: number[] | null, steps: number, opts: { lr: number; momentum?: number }) => {
+      const theta = wc.tensor([1, 2], [1, 2]);
+      const g = wc.tensor([0.5, -1], [1, 2]);
+      const Pt = P ? wc.tensor(P, [2, 2]) : null;
+      const stepper = new ProjectedStep();
+      stepper.snapshot(theta);
+      for (let s = 0; s < steps; s++) stepper.step(theta, g, Pt, rule, { post, twoProj: false }, opts);
+      return Array.from(await theta.toArray());
+    };
+    const close = (got: number[], want: number[]) => got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5)); // float32
+    // Post-projection SGD: D = 2g after two steps; θ = θ₀ − lr·D = [1 − 0.05, 2 + 0.1].
+    close(await run('sgd', true, null, 2, { lr: 0.05 }), [0.95, 2.1]);
+    // With P = diag(1, 0) only the first coordinate moves: θ = θ₀ − lr·D·P = [0.95, 2].
+    close(await run('sgd', true, [1, 0, 0, 0], 2, { lr: 0.05 }), [0.95, 2]);
+    // Classic with momentum 0.5: s₁ = −lr·g = [−0.05, 0.1]; s₂ = −lr·g + 0.5·s₁ = [−0.075, 0.15]; θ = θ₀ + s₁ + s₂.
+    close(await run('sgd', false, null, 2, { lr: 0.1, momentum: 0.5 }), [0.875, 2.25]);
+    // Adam's first step: m̂ = g, v̂ = g², a = g/(|g| + ε) ≈ sign(g).
+    close(await run('adam', true, null, 1, { lr: 0.1 }), [0.9, 2.1]);
+    // RMSprop's first step: v = g², a = g/(|g| + ε) ≈ sign(g).
+    close(await run('rms', true, null, 1, { lr: 0.1 }), [0.9, 2.1]);
+  });
+
   it("Adam's first step after a new snapshot equals a fresh Adam's first step", async () => {
     const theta = wc.tensor(randomArray(out * d, 3), [out, d]);
     const g = wc.tensor(randomArray(out * d, 4), [out, d]);
