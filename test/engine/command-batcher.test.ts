@@ -63,4 +63,31 @@ describe('CommandBatcher bind groups', () => {
     expect(tooMany.values).toEqual(want);
     expect(tooMany.hits).toBe(0); // three groups cycling through a cache of two: each miss drops the other
   });
+
+  it('submits a batch once it holds more than maxPendingBytes of released buffers, so they are reused', async () => {
+    const d = device();
+    const batcher = new CommandBatcher(d.gpu, d.pool, 64, 8, 1 << 20);
+    const kernel = d.pipelines.get(mapKernel({ expr: 'x0 + p.alpha', arity: 1, intInputs: [false], outInt: false }));
+    const x = wc.tensor([1, 2]);
+    const out = d.allocate(8);
+    const { runsPerRow, invocations } = mapGrid(2, 2);
+    const params = new Uint32Array(40);
+    params.set([invocations, 1, 0, 0, runsPerRow, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1]);
+    const submits = () => batcher.stats.submits;
+    batcher.dispatch(kernel, params, [x.buffer, out], grid1d(invocations, 256));
+    const before = submits();
+    // 512 KiB buffers: the first release stays pending, the third passes 1 MiB and submits.
+    const big = () => d.pool.acquire(512 * 1024);
+    const held = [big(), big(), big()];
+    const pooled = d.pool.stats.bytesPooled;
+    batcher.release(held[0]!);
+    batcher.release(held[1]!);
+    expect(submits()).toBe(before);
+    expect(d.pool.stats.bytesPooled).toBe(pooled);
+    batcher.release(held[2]!);
+    expect(submits()).toBe(before + 1);
+    expect(d.pool.stats.bytesPooled - pooled).toBe(3 * 512 * 1024); // back in the pool for the next request
+    d.release(out);
+    x.dispose();
+  });
 });
