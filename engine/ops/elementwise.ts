@@ -6,6 +6,7 @@ import { record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
 import { checkFloat, checkTensor, runMap } from './map.js';
+import { full } from './creation.js';
 
 type Operand = Tensor | number;
 
@@ -188,11 +189,11 @@ export const square = (x: Tensor): Tensor => unary('square', 'x0 * x0', x, (g, x
 export const clone = (x: Tensor): Tensor => unary('clone', 'x0', x, (g) => g);
 
 export function onesLike(x: Tensor): Tensor {
-  return runMap('onesLike', 'p.alpha', [], { alpha: 1, device: x.device, shape: x.shape });
+  return full(x.shape, 1, { device: x.device });
 }
 
 export function zerosLike(x: Tensor): Tensor {
-  return runMap('zerosLike', 'p.alpha', [], { alpha: 0, device: x.device, shape: x.shape });
+  return full(x.shape, 0, { device: x.device });
 }
 
 /** Converts between float32 and int32 (truncating toward zero); no gradient. */

@@ -81,6 +81,23 @@ describe('elementwise kernels vs float64 reference', () => {
     expect(Array.from(await wc.where(wc.gt(a, 2), a, -1).toArray())).toEqual([-1, -1, 3, 4]);
   });
 
+  it('full writes small constants from the host and fills large ones on the GPU, float32 and int32', async () => {
+    for (const n of [1, 256, 257, 4099]) {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const dispatches = wc.getDevice().stats().dispatches;
+        const t = wc.full([n], -7, { dtype });
+        expect(wc.getDevice().stats().dispatches - dispatches, `${n} ${dtype}`).toBe(n <= 256 ? 0 : 1);
+        expect(t.dtype).toBe(dtype);
+        expect((await t.toArray()).every((v) => v === -7), `${n} ${dtype}`).toBe(true);
+        t.dispose();
+      }
+    }
+    const five = wc.full([2, 3], 5);
+    const z = wc.zerosLike(five);
+    expect(Array.from(await z.toArray())).toEqual([0, 0, 0, 0, 0, 0]);
+    five.dispose(); z.dispose();
+  });
+
   it('a large 1-D map computes every element (MAP_RUN per invocation, a partial last one)', async () => {
     const n = 65536 * 256 + 3;
     expect(mapGrid(n, n).invocations * MAP_RUN).toBeGreaterThan(n);
