@@ -3,7 +3,7 @@
  * and one backward (kernels/cross-entropy.wgsl.ts), with an optional class mask for class-incremental
  * learning. oneHot(labels, C) encodes labels as rows of 0/1.
  */
-import { CROSS_ENTROPY_WORKGROUP, crossEntropyBackwardKernel, crossEntropyKernel } from '../../kernels/cross-entropy.wgsl.js';
+import { CROSS_ENTROPY_REDUCED_ROWS, CROSS_ENTROPY_WORKGROUP, crossEntropyBackwardKernel, crossEntropyKernel } from '../../kernels/cross-entropy.wgsl.js';
 import { ONE_HOT_WORKGROUP, oneHotKernel } from '../../kernels/one-hot.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { noGrad, record } from '../autograd.js';
@@ -24,10 +24,7 @@ export interface CrossEntropyOptions {
   classMask?: Tensor;
 }
 
-const KERNELS = {
-  forward: [crossEntropyKernel(false), crossEntropyKernel(true)],
-  backward: [crossEntropyBackwardKernel(false), crossEntropyBackwardKernel(true)],
-};
+const BACKWARD = [crossEntropyBackwardKernel(false), crossEntropyBackwardKernel(true)];
 
 /**
  * Mean (or sum, or per-row) of −log softmax(logits)[n, labels[n]] over the active classes. Labels are
@@ -67,16 +64,19 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyO
     return u;
   };
   const inputs = () => [logits.buffer, labels.buffer, ...(mask ? [mask.buffer] : [])];
-  const rows = emptyTensor(logits.device, [N], 'float32');
-  logits.device.dispatch(KERNELS.forward[masked]!, params(0), [...inputs(), rows.buffer], grid1d(N, CROSS_ENTROPY_WORKGROUP));
+  // Small batches reduce inside the kernel; large ones write rows and sum them.
+  const reduced = reduction !== 'none' && N <= CROSS_ENTROPY_REDUCED_ROWS;
+  const rows = emptyTensor(logits.device, reduced ? [] : [N], 'float32');
+  const grid = reduced ? [1, 1, 1] as const : grid1d(N, CROSS_ENTROPY_WORKGROUP);
+  logits.device.dispatch(crossEntropyKernel({ masked: mask !== undefined, reduced }), params(0), [...inputs(), rows.buffer], grid);
   let loss = rows;
-  if (reduction !== 'none') {
+  if (reduction !== 'none' && !reduced) {
     loss = noGrad(() => sum(rows));
     rows.dispose();
   }
   return record(loss, 'crossEntropy', [logits], (g) => {
     const dx = emptyTensor(g.device, [N, C], 'float32');
-    g.device.dispatch(KERNELS.backward[masked]!, params(reduction === 'none' ? 1 : 0), [...inputs(), g.buffer, dx.buffer], grid1d(N, CROSS_ENTROPY_WORKGROUP));
+    g.device.dispatch(BACKWARD[masked]!, params(reduction === 'none' ? 1 : 0), [...inputs(), g.buffer, dx.buffer], grid1d(N, CROSS_ENTROPY_WORKGROUP));
     return [dx];
   });
 }
