@@ -1,10 +1,11 @@
 /**
- * Gradient clipping, on the GPU and without readback. Each replaces p.grad by a clipped copy (one
- * dispatch per gradient for the clipping itself).
+ * Gradient clipping, on the GPU and without readback. Each replaces p.grad by a clipped copy
+ * (clipGradValue: one dispatch per four gradients; clipGradNorm: one per gradient for the scaling).
  */
 import { noGrad } from '../engine/autograd.js';
-import { add, clamp, div, minimum, mul, sqrt, square } from '../engine/ops/elementwise.js';
+import { add, div, minimum, mul, sqrt, square } from '../engine/ops/elementwise.js';
 import { zeros } from '../engine/ops/creation.js';
+import { clampMany } from '../engine/ops/clamp-many.js';
 import { sum } from '../engine/ops/reduce.js';
 import { keep, tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -21,9 +22,9 @@ function replaceGrad(p: Tensor & { grad: Tensor }, g: Tensor): void {
 /** Clamps every gradient elementwise to [−clipValue, clipValue] (PyTorch's clip_grad_value_). */
 export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
   if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be ≥ 0, got ${clipValue}`);
-  noGrad(() => {
-    for (const p of withGrads(params)) replaceGrad(p, clamp(p.grad, -clipValue, clipValue));
-  });
+  const list = withGrads(params);
+  const clipped = clampMany(list.map((p) => p.grad), -clipValue, clipValue);
+  list.forEach((p, j) => replaceGrad(p, clipped[j]!));
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Every op, one module per family. */
 export * from './creation.js';
 export * from './elementwise.js';
+export * from './clamp-many.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './matmul.js';

@@ -1,0 +1,25 @@
+/**
+ * clampMany(xs, lo, hi): each tensor clamped to [lo, hi] as a new tensor, up to four per dispatch
+ * (kernels/clamp-many.wgsl.ts). Not differentiable: it serves gradient clipping, which replaces
+ * gradients outside the graph.
+ */
+import { CLAMP_MANY_TENSORS, CLAMP_MANY_WORKGROUP, clampManyKernel, clampManyParams } from '../../kernels/clamp-many.wgsl.js';
+import { grid1d } from '../../kernels/spec.js';
+import { emptyTensor, type Tensor } from '../tensor.js';
+import { checkFloat, checkTensor } from './map.js';
+
+export function clampMany(xs: readonly Tensor[], lo: number, hi: number): Tensor[] {
+  if (!(lo <= hi)) throw new RangeError(`clampMany: lo (${lo}) must be ≤ hi (${hi})`);
+  xs.forEach((x, j) => { checkTensor('clampMany', `xs[${j}]`, x); checkFloat('clampMany', `xs[${j}]`, x); });
+  const outs = xs.map((x) => emptyTensor(x.device, x.shape));
+  const [l, h] = [Math.max(lo, -3.4e38), Math.min(hi, 3.4e38)];
+  for (let start = 0; start < xs.length; start += CLAMP_MANY_TENSORS) {
+    const group = xs.slice(start, start + CLAMP_MANY_TENSORS);
+    const sizes = group.map((x) => x.size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total === 0) continue;
+    const buffers = group.flatMap((x, j) => [x.buffer, outs[start + j]!.buffer]);
+    group[0]!.device.dispatch(clampManyKernel(group.length), new Uint8Array(clampManyParams(sizes, l, h)), buffers, grid1d(total, CLAMP_MANY_WORKGROUP));
+  }
+  return outs;
+}

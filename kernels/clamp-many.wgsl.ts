@@ -1,0 +1,50 @@
+/**
+ * Clamps up to CLAMP_MANY_TENSORS float32 arrays in one dispatch (gradient clipping by value over a
+ * model's parameters):  out_j[i] = clamp(in_j[i], lo, hi)  for every array j.
+ *
+ * Layout: the arrays are concatenated logically; params hold the running end of each (end_j = n_0 +
+ * … + n_j) and invocation e finds its array as the first j with e < end_j. One dispatch instead of
+ * one per gradient saves ≈ 50 µs per tensor on lavapipe, where a seed-model step clips three.
+ * 256 invocations per workgroup, one element each; unused bindings are absent (the variant is the
+ * number of arrays).
+ */
+import { FLAT_WORKGROUP, type BindingKind, type KernelSpec } from './spec.js';
+import { memoKernel } from './memo.js';
+
+export const CLAMP_MANY_TENSORS = 4;
+export const CLAMP_MANY_WORKGROUP = 256;
+
+export const clampManyKernel = memoKernel((count: number): KernelSpec => {
+  const ids = Array.from({ length: count }, (_, j) => j);
+  const decl = ids.map((j) => `@group(0) @binding(${2 * j + 1}) var<storage, read> in${j}: array<f32>;
+@group(0) @binding(${2 * j + 2}) var<storage, read_write> out${j}: array<f32>;`).join('\n');
+  const pick = ids.map((j) => `${j ? 'else ' : ''}if (e < p.ends[${j}]) { out${j}[e - p.starts[${j}]] = clamp(in${j}[e - p.starts[${j}]], p.lo, p.hi); }`).join('\n  ');
+  const code = `
+struct Params { starts: vec4<u32>, ends: vec4<u32>, lo: f32, hi: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+${decl}
+${FLAT_WORKGROUP}
+@compute @workgroup_size(${CLAMP_MANY_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let e = flatWorkgroup(wid, nwg) * ${CLAMP_MANY_WORKGROUP}u + lid;
+  ${pick}
+}
+`;
+  const bindings: BindingKind[] = ['uniform', ...ids.flatMap(() => ['read', 'readwrite'] as const)];
+  return { name: `clampMany[${count}]`, code, bindings };
+});
+
+/** Params: starts and ends of the arrays in the concatenation (unused slots repeat the total), lo, hi. */
+export function clampManyParams(sizes: readonly number[], lo: number, hi: number): ArrayBuffer {
+  const buf = new ArrayBuffer(48);
+  const u = new Uint32Array(buf);
+  let end = 0;
+  for (let j = 0; j < CLAMP_MANY_TENSORS; j++) {
+    u[j] = end;
+    end += sizes[j] ?? 0;
+    u[4 + j] = end;
+  }
+  new Float32Array(buf, 32, 2).set([lo, hi]);
+  return buf;
+}
