@@ -1,15 +1,14 @@
 /**
  * The optimiser step of a gradient-projection layer (orthocl semantics, REFERENCE.md §1), elementwise
- * over the weight θ viewed as G [out, d]. Two kernels around one matmul by the projector P:
+ * over the weight θ viewed as G [out, d]. Kernels around one matmul by the projector P:
  *
  *   adjust:  a = rule(g)                 sgd: a = g
  *                                        adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², a = (m·c₁)/(√(v·c₂) + ε)
  *                                        rms: v ← g² on step 1, else βv + (1−β)g²,    a = g/(√v + ε)
  *            post-projection:  D ← D + a;   without projector: θ = θ₀ − lr·D
  *            classic:          without projector: s = −lr·a + μ·s_prev, θ ← θ + s;  with one: A ← a
- *   (matmul: X = D·P or A·P)
- *   apply:   post-projection:  θ = θ₀ − lr·X
- *            classic:          s = −lr·X + μ·s_prev, θ ← θ + s
+ *   post-projection with P:  θ = θ₀ − lr·D·P, one GEMM with θ₀ as its addend (engine gemmInto)
+ *   classic with P:          X = A·P (matmul), then apply:  s = −lr·X + μ·s_prev, θ ← θ + s
  *
  * One invocation per element, 256 per workgroup; bindings depend on the variant (named below), so
  * each variant binds only the state it uses. c₁ = 1/(1−β₁ᵗ), c₂ = 1/(1−β₂ᵗ) come from the host.
@@ -85,13 +84,6 @@ export const adjustKernel = memoKernel((v: AdjustVariant): KernelSpec => {
   return kernel(`gradprojAdjust[${v.rule},${v.post ? 'post' : 'classic'}${v.project ? ',proj' : ''}]`, adjustBuffers(v), `${rule}\n${tail}`);
 });
 
-export function applyBuffers(post: boolean): [string, 'read' | 'readwrite'][] {
-  return post ? [['x', 'read'], ['theta', 'readwrite'], ['theta0', 'read']] : [['x', 'read'], ['theta', 'readwrite'], ['prev', 'readwrite']];
-}
+export const APPLY_BUFFERS: [string, 'read' | 'readwrite'][] = [['x', 'read'], ['theta', 'readwrite'], ['prev', 'readwrite']];
 
-export const applyKernel = memoKernel((post: boolean): KernelSpec => {
-  const body = post
-    ? '  theta[i] = theta0[i] - p.lr * x[i];'
-    : '  let s = -p.lr * x[i] + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
-  return kernel(`gradprojApply[${post ? 'post' : 'classic'}]`, applyBuffers(post), body);
-});
+export const applyKernel = kernel('gradprojApply[classic]', APPLY_BUFFERS, '  let s = -p.lr * x[i] + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;');

@@ -13,6 +13,9 @@
  * accumulators; per step of k it reads 8 values of op(A) and 8 of op(B) and does 64 FMAs, so
  * loads per FMA drop from 2 (one output per invocation) to 1/4. Workgroups are 8×8 invocations
  * (a 64×64 block of C), grid (⌈N/64⌉, ⌈M/64⌉, batch).
+ * Epilogue (variant `addend`): C = α·op(A)·op(B) + β·D with D [batch, M, N] (binding 4, a buffer other
+ * than C), the GEMM form: an optimiser's θ = θ₀ − lr·X·P in the product's store instead of a separate
+ * elementwise pass over θ (one dispatch less per projected step).
  * Edges: rows and columns past M or N read the last valid row or column (or vec4) instead (clamped
  * offsets computed once before the k loop, so the loop has no bounds checks) and are not stored.
  * Any M, N, K ≥ 1 works; K = 0 stores zeros.
@@ -50,6 +53,8 @@ export interface MatmulVariant {
   vec4A: boolean;
   /** Read op(B) as vec4 along N: needs B untransposed and N % 4 = 0. */
   vec4B: boolean;
+  /** Store α·product + β·D (D at binding 4) instead of the product. */
+  addend: boolean;
 }
 
 /**
@@ -71,18 +76,20 @@ function operand(x: 'a' | 'b', vec4: boolean, first: string, edge: string, line:
 }
 
 function code(v: MatmulVariant): string {
+  const store = (o: string, value: string) => (v.addend ? `c[${o}] = p.alpha * ${value} + p.beta * d[${o}];` : `c[${o}] = ${value};`);
   const a = operand('a', v.vec4A, 'row', 'M', 'aRow', 'aK');
   const b = operand('b', v.vec4B, 'col', 'N', 'bCol', 'bK');
   return /* wgsl */ `
 struct Params {
   M: u32, N: u32, K: u32, strideC: u32,
   strideA: u32, strideB: u32, aRow: u32, aK: u32,
-  bCol: u32, bK: u32,
+  bCol: u32, bK: u32, alpha: f32, beta: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 ${a.decl}
 ${b.decl}
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+${v.addend ? '@group(0) @binding(4) var<storage, read> d: array<f32>;' : ''}
 
 @compute @workgroup_size(${MATMUL_WORKGROUP}, ${MATMUL_WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -103,21 +110,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let co = gid.z * p.strideC + row * p.N + col;
   let cols = min(p.N - col, ${B}u);
-  ${lines(idx, (i) => `if (row + ${i}u < p.M) { ${lines(idx, (j) => `if (${j}u < cols) { c[co + ${i}u * p.N + ${j}u] = acc${i}_${j >> 2}[${j & 3}]; }`, ' ')} }`)}
+  ${lines(idx, (i) => `if (row + ${i}u < p.M) { ${lines(idx, (j) => `if (${j}u < cols) { ${store(`co + ${i}u * p.N + ${j}u`, `acc${i}_${j >> 2}[${j & 3}]`)} }`, ' ')} }`)}
 }
 `;
 }
 
 /** The matmul program for a variant (built once per variant; see the header for the params layout). */
 export const matmulKernel = memoKernel((v: MatmulVariant): KernelSpec => ({
-  name: `matmul[8x8${v.vec4A ? ',vec4A' : ''}${v.vec4B ? ',vec4B' : ''}]`,
+  name: `matmul[8x8${v.vec4A ? ',vec4A' : ''}${v.vec4B ? ',vec4B' : ''}${v.addend ? ',addend' : ''}]`,
   code: code(v),
-  bindings: ['uniform', 'read', 'read', 'readwrite'],
+  bindings: ['uniform', 'read', 'read', 'readwrite', ...(v.addend ? ['read' as const] : [])],
 }));
 
 /** The fastest variant a shape allows (vec4 reads need contiguous, 4-aligned rows). */
-export function matmulVariant(s: Pick<MatmulShape, 'M' | 'N' | 'transposeA' | 'transposeB'>): MatmulVariant {
-  return { vec4A: s.transposeA && s.M % 4 === 0, vec4B: !s.transposeB && s.N % 4 === 0 };
+export function matmulVariant(s: Pick<MatmulShape, 'M' | 'N' | 'transposeA' | 'transposeB'>, addend = false): MatmulVariant {
+  return { vec4A: s.transposeA && s.M % 4 === 0, vec4B: !s.transposeB && s.N % 4 === 0, addend };
 }
 
 export interface MatmulShape {
@@ -131,15 +138,17 @@ export interface MatmulShape {
   broadcastB: boolean;
 }
 
-/** The params uniform for matmulKernel. */
-export function matmulParams(s: MatmulShape): Uint32Array {
+/** The params uniform for matmulKernel; alpha and beta serve the addend variant. */
+export function matmulParams(s: MatmulShape, alpha = 1, beta = 0): Uint32Array {
   const { M, N, K } = s;
-  return new Uint32Array([
+  const u = new Uint32Array([
     M, N, K, M * N,
     s.broadcastA ? 0 : M * K, s.broadcastB ? 0 : K * N,
     s.transposeA ? 1 : K, s.transposeA ? M : 1,
-    s.transposeB ? K : 1, s.transposeB ? 1 : N,
+    s.transposeB ? K : 1, s.transposeB ? 1 : N, 0, 0,
   ]);
+  new Float32Array(u.buffer, 40, 2).set([alpha, beta]);
+  return u;
 }
 
 /** Workgroup grid for an M×N output over `batch` matrices. */

@@ -2,17 +2,18 @@
  * The optimiser state and step of one gradient-projection weight (orthocl semantics, REFERENCE.md §1):
  * θ₀ (snapshot at the task start), the running displacement D (post-projection) or the previous step
  * (classic), Adam/RMSprop moments, and the per-task step counter t. A step is 1 dispatch without a
- * projector and 3 with one (adjust, D·P, apply; 4 with twoProj), all on the GPU.
+ * projector; with one it is adjust then θ = θ₀ − lr·D·P as one GEMM (post-projection), or adjust,
+ * A·P and apply (classic); twoProj adds the projection of the raw gradient. All on the GPU.
  *
  * Deliberate differences from the Python original: the step counter restarts at takeSnapshot() (the
  * original never resets it, so Adam's first step of a later task is ~3× too large), and the Adam and
  * RMSprop steps work (the original crashes on a missing argument).
  */
 import {
-  adjustBuffers, adjustKernel, applyBuffers, applyKernel, GRADPROJ_WORKGROUP, type StepRule,
+  adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, GRADPROJ_WORKGROUP, type StepRule,
 } from '../../kernels/gradproj-step.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
-import { clone, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
+import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
 
 export type { StepRule } from '../../kernels/gradproj-step.wgsl.js';
 
@@ -88,9 +89,14 @@ export class ProjectedStep {
       const variant = { rule, post: config.post, project };
       device.dispatch(adjustKernel(variant), u, adjustBuffers(variant).map(([name]) => bufferOf(name)), grid);
       if (!project) return;
-      const x = matmul(reshape(this.get('acc', theta), [-1, d]), P);
-      const apply = applyBuffers(config.post).map(([name]) => (name === 'x' ? x.buffer : bufferOf(name)));
-      device.dispatch(applyKernel(config.post), u, apply, grid);
+      const rows = (t: Tensor) => reshape(t, [-1, d]);
+      if (config.post) {
+        gemmInto(rows(theta), rows(this.get('acc', theta)), P, rows(this.get('theta0', theta)), -opts.lr, 1);
+        return;
+      }
+      const x = matmul(rows(this.get('acc', theta)), P);
+      const apply = APPLY_BUFFERS.map(([name]) => (name === 'x' ? x.buffer : bufferOf(name)));
+      device.dispatch(applyKernel, u, apply, grid);
     });
   }
 

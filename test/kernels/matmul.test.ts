@@ -103,10 +103,30 @@ describe('matmul kernel vs float64 reference', () => {
 
   it('vec4 reads are chosen exactly where rows are contiguous and 4-aligned', () => {
     const v = (M: number, N: number, transposeA: boolean, transposeB: boolean) => matmulVariant({ M, N, transposeA, transposeB });
-    expect(v(12, 20, true, false)).toEqual({ vec4A: true, vec4B: true });
-    expect(v(12, 20, false, true)).toEqual({ vec4A: false, vec4B: false });
-    expect(v(13, 21, true, false)).toEqual({ vec4A: false, vec4B: false });
-    expect(v(4, 3, true, false)).toEqual({ vec4A: true, vec4B: false });
+    expect(v(12, 20, true, false)).toEqual({ vec4A: true, vec4B: true, addend: false });
+    expect(v(12, 20, false, true)).toEqual({ vec4A: false, vec4B: false, addend: false });
+    expect(v(13, 21, true, false)).toEqual({ vec4A: false, vec4B: false, addend: false });
+    expect(v(4, 3, true, false)).toEqual({ vec4A: true, vec4B: false, addend: false });
+  });
+
+  // out = α·a·b + β·c: the product's γ_K·|α|·Σ|a||b| plus three more roundings (α·, β·, +), bounded
+  // by γ_{K+3}·(|α|·Σ|a||b| + |β|·|c|).
+  it('gemmInto writes α·a·b + β·c into out (the addend epilogue), for partial and full blocks', async () => {
+    for (const [i, { M, N, K }] of [{ M: 3, N: 5, K: 7 }, { M: 16, N: 136, K: 129 }, { M: 65, N: 12, K: 1 }].entries()) {
+      const [a, b, c] = [[M, K], [K, N], [M, N]].map((s, j) => toF32(randomArray(prod(s), 50 + 3 * i + j)));
+      const [alpha, beta] = [-0.005, 1];
+      const out = wc.zeros([M, N]);
+      wc.gemmInto(out, wc.tensor(a!, [M, K]), wc.tensor(b!, [K, N]), wc.tensor(c!, [M, N]), alpha, beta);
+      const ab = matmulReference(a!, b!, M, N, K);
+      const absAb = matmulReference(a!.map(Math.abs), b!.map(Math.abs), M, N, K);
+      const want = ab.map((v, e) => alpha * v + beta * c![e]!);
+      const bound = absAb.map((v, e) => gamma(K + 3) * (Math.abs(alpha) * v + Math.abs(beta * c![e]!)));
+      expectWithin(await out.toArray(), want, bound, `gemmInto ${M}×${N}×${K}`);
+    }
+    const t = wc.zeros([2, 2]);
+    expect(() => wc.gemmInto(t, wc.zeros([2, 3]), wc.zeros([2, 2]), wc.zeros([2, 2]), 1, 1)).toThrow('gemmInto: inner dimensions differ: a is [2, 3], b is [2, 2]');
+    expect(() => wc.gemmInto(t, wc.zeros([2, 2]), wc.zeros([2, 2]), t, 1, 1)).toThrow('gemmInto: out and c must be different tensors');
+    expect(() => wc.gemmInto(t, wc.zeros([2, 2]), wc.zeros([2, 3]), wc.zeros([2, 3]), 1, 1)).toThrow('gemmInto: out must be [2, 3], got [2, 2]');
   });
 
   it('K = 0 gives zeros; an empty batch gives an empty result', async () => {
