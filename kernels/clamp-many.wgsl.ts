@@ -5,20 +5,24 @@
  * Layout: the arrays are concatenated logically; params hold the running end of each (end_j = n_0 +
  * … + n_j) and invocation e finds its array as the first j with e < end_j. One dispatch instead of
  * one per gradient saves ≈ 50 µs per tensor on lavapipe, where a seed-model step clips three.
- * 256 invocations per workgroup, one element each; unused bindings are absent (the variant is the
- * number of arrays).
+ * 64 invocations per workgroup, each clamping CLAMP_MANY_RUN elements 64 apart (on lavapipe the cost
+ * is mostly per workgroup; see kernels/gradproj-step.wgsl.ts); unused bindings are absent (the
+ * variant is the number of arrays).
  */
 import { FLAT_WORKGROUP, type BindingKind, type KernelSpec } from './spec.js';
 import { memoKernel } from './memo.js';
 
 export const CLAMP_MANY_TENSORS = 4;
-export const CLAMP_MANY_WORKGROUP = 256;
+const CLAMP_MANY_WORKGROUP = 64;
+const CLAMP_MANY_RUN = 16;
+/** Elements per workgroup (the grid is grid1d(total, CLAMP_MANY_SPAN)). */
+export const CLAMP_MANY_SPAN = CLAMP_MANY_WORKGROUP * CLAMP_MANY_RUN;
 
 export const clampManyKernel = memoKernel((count: number): KernelSpec => {
   const ids = Array.from({ length: count }, (_, j) => j);
   const decl = ids.map((j) => `@group(0) @binding(${2 * j + 1}) var<storage, read> in${j}: array<f32>;
 @group(0) @binding(${2 * j + 2}) var<storage, read_write> out${j}: array<f32>;`).join('\n');
-  const pick = ids.map((j) => `${j ? 'else ' : ''}if (e < p.ends[${j}]) { out${j}[e - p.starts[${j}]] = clamp(in${j}[e - p.starts[${j}]], p.lo, p.hi); }`).join('\n  ');
+  const pick = ids.map((j) => `${j ? 'else ' : ''}if (e < p.ends[${j}]) { out${j}[e - p.starts[${j}]] = clamp(in${j}[e - p.starts[${j}]], p.lo, p.hi); }`).join('\n    ');
   const code = `
 struct Params { starts: vec4<u32>, ends: vec4<u32>, lo: f32, hi: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -27,8 +31,11 @@ ${FLAT_WORKGROUP}
 @compute @workgroup_size(${CLAMP_MANY_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let e = flatWorkgroup(wid, nwg) * ${CLAMP_MANY_WORKGROUP}u + lid;
-  ${pick}
+  let first = flatWorkgroup(wid, nwg) * ${CLAMP_MANY_SPAN}u + lid;
+  for (var r = 0u; r < ${CLAMP_MANY_RUN}u; r++) {
+    let e = first + r * ${CLAMP_MANY_WORKGROUP}u;
+    ${pick}
+  }
 }
 `;
   const bindings: BindingKind[] = ['uniform', ...ids.flatMap(() => ['read', 'readwrite'] as const)];

@@ -10,7 +10,7 @@
  * RMSprop steps work (the original crashes on a missing argument).
  */
 import {
-  adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, GRADPROJ_WORKGROUP, type StepRule,
+  adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, GRADPROJ_SPAN, type StepRule,
 } from '../../kernels/gradproj-step.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
@@ -80,7 +80,7 @@ export class ProjectedStep {
     u[0] = n; u[1] = this.t;
     f[2] = opts.lr; f[3] = beta1; f[4] = beta2; f[5] = eps; f[6] = momentum;
     f[7] = 1 / (1 - beta1 ** this.t); f[8] = 1 / (1 - beta2 ** this.t);
-    const grid = grid1d(n, GRADPROJ_WORKGROUP);
+    const grid = grid1d(n, GRADPROJ_SPAN);
     const project = P !== null;
     tidy(() => {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;

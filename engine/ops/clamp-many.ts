@@ -3,7 +3,7 @@
  * (kernels/clamp-many.wgsl.ts). Not differentiable: it serves gradient clipping, which replaces
  * gradients outside the graph.
  */
-import { CLAMP_MANY_TENSORS, CLAMP_MANY_WORKGROUP, clampManyKernel, clampManyParams } from '../../kernels/clamp-many.wgsl.js';
+import { CLAMP_MANY_SPAN, CLAMP_MANY_TENSORS, clampManyKernel, clampManyParams } from '../../kernels/clamp-many.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { checkFloat, checkTensor } from './map.js';
@@ -19,7 +19,7 @@ export function clampMany(xs: readonly Tensor[], lo: number, hi: number): Tensor
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total === 0) continue;
     const buffers = group.flatMap((x, j) => [x.buffer, outs[start + j]!.buffer]);
-    group[0]!.device.dispatch(clampManyKernel(group.length), new Uint8Array(clampManyParams(sizes, l, h)), buffers, grid1d(total, CLAMP_MANY_WORKGROUP));
+    group[0]!.device.dispatch(clampManyKernel(group.length), new Uint8Array(clampManyParams(sizes, l, h)), buffers, grid1d(total, CLAMP_MANY_SPAN));
   }
   return outs;
 }
