@@ -14,11 +14,15 @@
  *  2. scatterAdd (one invocation per dx element): a binary search of the sorted keys idx[order[t]]
  *     finds the run equal to k, which is summed in increasing j (the same order as a sequential
  *     loop, so results are reproducible run to run). Indices outside [0, r) match no k.
- * All three: 256 invocations per workgroup, grid folded into y, no workgroup memory.
+ * All three: 256 invocations per workgroup, grid folded into y, no workgroup memory. A gather
+ * invocation copies GATHER_RUN consecutive elements, decoding its position with divisions once
+ * (integer division runs lane by lane on software rasterisers).
  */
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 
 export const GATHER_WORKGROUP = 256;
+/** Consecutive output elements per gather invocation. */
+export const GATHER_RUN = 8;
 
 const PROLOGUE = /* wgsl */ `
 ${FLAT_WORKGROUP}
@@ -39,14 +43,20 @@ struct Params { outer: u32, r: u32, inner: u32, m: u32, fill: u32 }
 ${PROLOGUE}
 @compute @workgroup_size(${GATHER_WORKGROUP})
 fn main(${MAIN_ARGS}) {
-  let e = invocation(wid, nwg, lid);
-  if (e >= p.outer * p.m * p.inner) { return; }
-  let i = e % p.inner;
-  let j = (e / p.inner) % p.m;
-  let o = e / (p.inner * p.m);
-  let k = idx[j];
-  if (k < 0 || u32(k) >= p.r) { out[e] = p.fill; return; }
-  out[e] = x[(o * p.r + u32(k)) * p.inner + i];
+  // GATHER_RUN consecutive elements: (o, j, i) decoded once, then stepped (no division per element).
+  let total = p.outer * p.m * p.inner;
+  var e = invocation(wid, nwg, lid) * ${GATHER_RUN}u;
+  if (e >= total) { return; }
+  var i = e % p.inner;
+  var j = (e / p.inner) % p.m;
+  var o = e / (p.inner * p.m);
+  let end = min(e + ${GATHER_RUN}u, total);
+  for (; e < end; e++) {
+    let k = idx[j];
+    if (k < 0 || u32(k) >= p.r) { out[e] = p.fill; } else { out[e] = x[(o * p.r + u32(k)) * p.inner + i]; }
+    i++;
+    if (i == p.inner) { i = 0u; j++; if (j == p.m) { j = 0u; o++; } }
+  }
 }
 `,
 };

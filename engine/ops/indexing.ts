@@ -2,7 +2,7 @@
  * Selecting and joining: slice (a range of one axis), concat (join along one axis), gather (index
  * select along one axis). All three copy; float32 and int32 tensors alike (gradients for float32).
  */
-import { gatherKernel, GATHER_WORKGROUP, scatterAddKernel, sortIndicesKernel } from '../../kernels/gather.wgsl.js';
+import { gatherKernel, GATHER_RUN, GATHER_WORKGROUP, scatterAddKernel, sortIndicesKernel } from '../../kernels/gather.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { record } from '../autograd.js';
 import { formatShape, normAxis, sizeOf, stridesOf } from '../shape.js';
@@ -115,7 +115,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const y = emptyTensor(x.device, withAxis(x.shape, a, m), x.dtype);
   if (y.size > 0) {
     const params = new Uint32Array([outer, r, inner, m, x.dtype === 'int32' ? INT32_MIN_BITS : FLOAT_NAN_BITS]);
-    x.device.dispatch(gatherKernel, params, [x.buffer, indices.buffer, y.buffer], grid1d(y.size, GATHER_WORKGROUP));
+    x.device.dispatch(gatherKernel, params, [x.buffer, indices.buffer, y.buffer], grid1d(Math.ceil(y.size / GATHER_RUN), GATHER_WORKGROUP));
   }
   return record(y, 'gather', [x], (g) => [scatterAdd(g, indices, x.shape, a)]);
 }
