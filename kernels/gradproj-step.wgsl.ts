@@ -9,6 +9,7 @@
  *            classic:          without projector: s = −lr·a + μ·s_prev, θ ← θ + s;  with one: A ← a
  *   post-projection with P:  θ = θ₀ − lr·D·P, one GEMM with θ₀ as its addend (engine gemmInto)
  *   classic with P:          X = A·P (matmul), then apply:  s = −lr·X + μ·s_prev, θ ← θ + s
+ *   small weights with P:    all of it in one single-workgroup dispatch (fusedStepKernel, below)
  *
  * 64 invocations per workgroup, each handling GRADPROJ_RUN elements 64 apart: on lavapipe a step's
  * cost is mostly per workgroup, so 16 workgroups for a 32×512 weight took 0.076 ms where 64 with one
@@ -31,9 +32,9 @@ export interface AdjustVariant {
   project: boolean;
 }
 
-/** Uniform layout shared by both kernels (f32 unless noted). */
+/** Uniform layout shared by all the kernels (f32 unless noted). */
 const PARAMS = /* wgsl */ `
-struct Params { n: u32, t: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, momentum: f32, c1: f32, c2: f32 }
+struct Params { n: u32, t: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, momentum: f32, c1: f32, c2: f32, d: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 `;
 
@@ -72,24 +73,68 @@ export function adjustBuffers(v: AdjustVariant): [string, 'read' | 'readwrite'][
   return list;
 }
 
-export const adjustKernel = memoKernel((v: AdjustVariant): KernelSpec => {
-  const rule = {
-    sgd: '  let a = g[i];',
-    adam: `  let gi = g[i];
+const RULES: Record<StepRule, string> = {
+  sgd: '  let a = g[i];',
+  adam: `  let gi = g[i];
   let m = p.beta1 * m1[i] + (1.0 - p.beta1) * gi;
   let v = p.beta2 * m2[i] + (1.0 - p.beta2) * gi * gi;
   m1[i] = m;
   m2[i] = v;
   let a = (m * p.c1) / (sqrt(v * p.c2) + p.eps);`,
-    rms: `  let gi = g[i];
+  rms: `  let gi = g[i];
   let v = select(p.beta2 * m2[i] + (1.0 - p.beta2) * gi * gi, gi * gi, p.t == 1u);
   m2[i] = v;
   let a = gi / (sqrt(v) + p.eps);`,
-  }[v.rule];
+};
+
+/** The adjusted gradient a of element i, then D ← D + a (post) or A ← a (classic), or the whole unprojected step. */
+function adjustBody(v: AdjustVariant): string {
   let tail: string;
   if (v.post) tail = v.project ? '  acc[i] = acc[i] + a;' : '  let d = acc[i] + a;\n  acc[i] = d;\n  theta[i] = theta0[i] - p.lr * d;';
   else tail = v.project ? '  acc[i] = a;' : '  let s = -p.lr * a + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
-  return kernel(`gradprojAdjust[${v.rule},${v.post ? 'post' : 'classic'}${v.project ? ',proj' : ''}]`, adjustBuffers(v), `${rule}\n${tail}`);
+  return `${RULES[v.rule]}\n${tail}`;
+}
+
+const variantName = (v: AdjustVariant) => `${v.rule},${v.post ? 'post' : 'classic'}${v.project ? ',proj' : ''}`;
+
+export const adjustKernel = memoKernel((v: AdjustVariant): KernelSpec => kernel(`gradprojAdjust[${variantName(v)}]`, adjustBuffers(v), adjustBody(v)));
+
+/**
+ * The whole projected step of a small weight in one workgroup (one dispatch instead of two or three):
+ * the adjust pass over all elements, a storage barrier, then per element x = Σ_k D[r, k]·P[k, c] and
+ * post: θ = θ₀ − lr·x, classic: s = −lr·x + μ·s_prev, θ ← θ + s. For weights with n·d = out·d² ≤
+ * FUSED_STEP_MACS (a seed-model step's 5×5 convolution and its 32→10 layer), where one workgroup's
+ * d multiply-adds per element cost less than a dispatch (≈ 50 µs on lavapipe).
+ */
+export const FUSED_STEP_MACS = 65536;
+const FUSED_WORKGROUP = 256;
+
+export function fusedStepBuffers(v: Omit<AdjustVariant, 'project'>): [string, 'read' | 'readwrite'][] {
+  return [...adjustBuffers({ ...v, project: true }), ['P', 'read'], ['theta', 'readwrite'], v.post ? ['theta0', 'read'] : ['prev', 'readwrite']];
+}
+
+export const fusedStepKernel = memoKernel((v: Omit<AdjustVariant, 'project'>): KernelSpec => {
+  const { decl, bindings } = declare(fusedStepBuffers(v));
+  const apply = v.post
+    ? '    theta[i] = theta0[i] - p.lr * x;'
+    : '    let s = -p.lr * x + p.momentum * prev[i];\n    prev[i] = s;\n    theta[i] = theta[i] + s;';
+  const code = `${PARAMS}${decl}
+@compute @workgroup_size(${FUSED_WORKGROUP})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  for (var i = lid; i < p.n; i += ${FUSED_WORKGROUP}u) {
+${adjustBody({ ...v, project: true })}
+  }
+  storageBarrier();
+  for (var i = lid; i < p.n; i += ${FUSED_WORKGROUP}u) {
+    let row = i - i % p.d;
+    let c = i % p.d;
+    var x = 0.0;
+    for (var k = 0u; k < p.d; k++) { x = fma(acc[row + k], P[k * p.d + c], x); }
+${apply}
+  }
+}
+`;
+  return { name: `gradprojStep[${variantName({ ...v, project: true })},fused]`, code, bindings };
 });
 
 export const APPLY_BUFFERS: [string, 'read' | 'readwrite'][] = [['x', 'read'], ['theta', 'readwrite'], ['prev', 'readwrite']];

@@ -3,14 +3,15 @@
  * θ₀ (snapshot at the task start), the running displacement D (post-projection) or the previous step
  * (classic), Adam/RMSprop moments, and the per-task step counter t. A step is 1 dispatch without a
  * projector; with one it is adjust then θ = θ₀ − lr·D·P as one GEMM (post-projection), or adjust,
- * A·P and apply (classic); twoProj adds the projection of the raw gradient. All on the GPU.
+ * A·P and apply (classic), or for small weights one fused dispatch; twoProj adds the projection of
+ * the raw gradient. All on the GPU.
  *
  * Deliberate differences from the Python original: the step counter restarts at takeSnapshot() (the
  * original never resets it, so Adam's first step of a later task is ~3× too large), and the Adam and
  * RMSprop steps work (the original crashes on a missing argument).
  */
 import {
-  adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, GRADPROJ_SPAN, type StepRule,
+  adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, FUSED_STEP_MACS, fusedStepBuffers, fusedStepKernel, GRADPROJ_SPAN, type StepRule,
 } from '../../kernels/gradproj-step.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
@@ -74,10 +75,10 @@ export class ProjectedStep {
     const device = theta.device;
     const n = theta.size;
     const d = P ? P.shape[0]! : n;
-    const params = new ArrayBuffer(36);
+    const params = new ArrayBuffer(40);
     const u = new Uint32Array(params);
     const f = new Float32Array(params);
-    u[0] = n; u[1] = this.t;
+    u[0] = n; u[1] = this.t; u[9] = d;
     f[2] = opts.lr; f[3] = beta1; f[4] = beta2; f[5] = eps; f[6] = momentum;
     f[7] = 1 / (1 - beta1 ** this.t); f[8] = 1 / (1 - beta2 ** this.t);
     const grid = grid1d(n, GRADPROJ_SPAN);
@@ -86,6 +87,11 @@ export class ProjectedStep {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
       const bufferOf = (name: string): GPUBuffer =>
         name === 'g' ? g2.buffer : name === 'theta' ? theta.buffer : this.get(name as StateName, theta).buffer;
+      if (project && n * d <= FUSED_STEP_MACS) {
+        const v = { rule, post: config.post };
+        device.dispatch(fusedStepKernel(v), u, fusedStepBuffers(v).map(([name]) => (name === 'P' ? P.buffer : bufferOf(name))), [1, 1, 1]);
+        return;
+      }
       const variant = { rule, post: config.post, project };
       device.dispatch(adjustKernel(variant), u, adjustBuffers(variant).map(([name]) => bufferOf(name)), grid);
       if (!project) return;

@@ -20,15 +20,19 @@ function projector(d: number, seed: number): Float64Array {
 
 describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
   useDevice();
-  const out = 37, d = 60; // 2,220 elements: three workgroups of GRADPROJ_SPAN, the last partial
+  // 37×60: 2,220 elements in three workgroups of GRADPROJ_SPAN (the last partial), projected by
+  // adjust + GEMM/apply; 23×40 (n·d ≤ FUSED_STEP_MACS, 920 elements: several per invocation) by
+  // the fused single-workgroup step.
+  const sizes = [[37, 60], [23, 40]] as const;
   const cases: [StepRule, boolean, boolean, boolean][] = [];
   for (const rule of ['sgd', 'adam', 'rms'] as StepRule[]) {
     for (const post of [true, false]) for (const withP of [false, true]) cases.push([rule, post, withP, false]);
   }
   cases.push(['adam', true, true, true], ['rms', false, true, true]);
 
-  for (const [rule, post, withP, twoProj] of cases) {
-    it(`${rule} ${post ? 'post' : 'classic'}${withP ? ' projected' : ''}${twoProj ? ' twoProj' : ''}`, async () => {
+  for (const [out, d] of sizes) for (const [rule, post, withP, twoProj] of cases) {
+    if (!withP && out !== sizes[0][0]) continue; // without P both sizes run the same kernel
+    it(`${out}×${d} ${rule} ${post ? 'post' : 'classic'}${withP ? ' projected' : ''}${twoProj ? ' twoProj' : ''}`, async () => {
       const theta0 = Float64Array.from(randomArray(out * d, 1), Math.fround);
       const theta = wc.tensor(theta0, [out, d]);
       const P = withP ? projector(d, 2) : null;
@@ -87,7 +91,22 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
     close(await run('rms', true, null, 1, { lr: 0.1 }), [0.9, 2.1]);
   });
 
+  it('a small projected weight steps in one dispatch, a large one in adjust + GEMM', () => {
+    for (const [[out, d], want] of [[sizes[0], 2], [sizes[1], 1]] as const) {
+      const theta = wc.tensor(randomArray(out * d, 3), [out, d]);
+      const g = wc.tensor(randomArray(out * d, 4), [out, d]);
+      const P = wc.tensor(projector(d, 2), [d, d]);
+      const stepper = new ProjectedStep();
+      stepper.snapshot(theta);
+      const before = wc.getDevice().stats().dispatches;
+      stepper.step(theta, g, P, 'sgd', { post: true, twoProj: false }, { lr: 0.01 });
+      expect(wc.getDevice().stats().dispatches - before, `${out}×${d}`).toBe(want);
+      stepper.dispose(); theta.dispose(); g.dispose(); P.dispose();
+    }
+  });
+
   it("Adam's first step after a new snapshot equals a fresh Adam's first step", async () => {
+    const [out, d] = sizes[0];
     const theta = wc.tensor(randomArray(out * d, 3), [out, d]);
     const g = wc.tensor(randomArray(out * d, 4), [out, d]);
     const stepper = new ProjectedStep();
