@@ -11,3 +11,4 @@ export * from './cross-entropy.js';
 export * from './unfold.js';
 export * from './conv.js';
 export * from './pool.js';
+export * from './conv-pool.js';
