@@ -2,10 +2,12 @@
  * GradProjConv2d(inCh, outCh, kernel, calc, {padding, stride}): a bias-free convolution whose weight
  * W [out, in, kh, kw] is projected as G [out, d], d = in·kh·kw; it collects the unfolded input patches
  * (one row per patch, entries ordered like the flattened kernel, as unfoldRows) for its calculator:
- * conv2d hands over the patches it unfolds for its own matmul, so they are built once.
+ * conv2d hands over the patches it unfolds for its own matmul, so they are built once. Followed by a
+ * tiling max pool in a Sequential (the seed CNN), it runs as one fused conv2dMaxPool kernel.
  */
-import { conv2d, type Generator, type Tensor } from '../../engine/index.js';
-import { pairOf, type Pair } from '../../engine/ops/window2d.js';
+import { conv2d, conv2dMaxPool, unfoldRows, type Generator, type Tensor } from '../../engine/index.js';
+import { pairOf, windowGeometry, type Pair } from '../../engine/ops/window2d.js';
+import type { MaxPoolFusable, TilingMaxPool } from '../../nn/layers/max-pool-fusion.js';
 import { kaimingUniform } from '../../nn/init.js';
 import { parameter } from '../../nn/module.js';
 import type { ProjectionCalculator } from './calculators/calculator.js';
@@ -17,7 +19,7 @@ export interface GradProjConv2dOptions {
   generator?: Generator;
 }
 
-export class GradProjConv2d extends GradProjLayer {
+export class GradProjConv2d extends GradProjLayer implements MaxPoolFusable {
   readonly weight: Tensor;
   readonly inDim: number;
   readonly kernel: [number, number];
@@ -39,5 +41,18 @@ export class GradProjConv2d extends GradProjLayer {
   forward(x: Tensor): Tensor {
     const onPatches = this.collecting ? (rows: Tensor) => this.observe(() => rows) : undefined;
     return conv2d(x, this.weight, { padding: this.padding, stride: this.stride, onPatches });
+  }
+
+  /**
+   * pool(forward(x)) as one conv2dMaxPool when the pool tiles the output (Sequential calls it); while
+   * collecting, the calculator gets the patch rows from a separate unfold.
+   */
+  forwardMaxPooled(x: Tensor, pool: TilingMaxPool): Tensor | null {
+    if (x.rank !== 4) return null;
+    const opts = { stride: this.stride, padding: this.padding };
+    const window = pool.tilingWindow(windowGeometry('GradProjConv2d', x.shape, this.kernel, opts).out);
+    if (!window) return null;
+    this.observe(() => unfoldRows(x, this.kernel, opts));
+    return conv2dMaxPool(x, this.weight, { ...opts, pool: window });
   }
 }

@@ -2,6 +2,7 @@
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
 import { Linear, type LinearOptions } from './linear.js';
+import { isMaxPoolFusable, isTilingMaxPool } from './max-pool-fusion.js';
 
 function checkModules(layer: string, list: readonly unknown[]): Module[] {
   list.forEach((m, i) => {
@@ -10,7 +11,11 @@ function checkModules(layer: string, list: readonly unknown[]): Module[] {
   return [...list] as Module[];
 }
 
-/** forward(x) = layers[n−1](…layers[0](x)); parameter names '0.weight', '1.bias', … as in PyTorch. */
+/**
+ * forward(x) = layers[n−1](…layers[0](x)); parameter names '0.weight', '1.bias', … as in PyTorch.
+ * A convolution followed by a max pool whose windows tile its output runs as one fused kernel
+ * (max-pool-fusion.ts); the result is the same function.
+ */
 export class Sequential extends Module {
   readonly layers: Module[];
 
@@ -24,7 +29,14 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, m) => m.forward(h), x);
+    let h = x;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i]!, next = this.layers[i + 1];
+      const pooled = isMaxPoolFusable(layer) && isTilingMaxPool(next) ? layer.forwardMaxPooled(h, next) : null;
+      if (pooled) i++;
+      h = pooled ?? layer.forward(h);
+    }
+    return h;
   }
 }
 

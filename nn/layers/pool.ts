@@ -3,9 +3,10 @@ import { adaptiveMaxPool2d, maxPool2d } from '../../engine/ops/pool.js';
 import { pairOf, type Pair } from '../../engine/ops/window2d.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
+import type { TilingMaxPool } from './max-pool-fusion.js';
 
 /** Max over kernel windows (stride defaults to the kernel, padding counts as −∞). */
-export class MaxPool2d extends Module {
+export class MaxPool2d extends Module implements TilingMaxPool {
   readonly kernel: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
@@ -20,10 +21,16 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernel, { stride: this.stride, padding: this.padding });
   }
+
+  tilingWindow(size: readonly [number, number]): [number, number] | null {
+    const [k, s, p] = [this.kernel, this.stride, this.padding];
+    const tiles = k.every((kk, a) => kk === s[a] && p[a] === 0 && size[a]! % kk === 0 && size[a]! >= kk);
+    return tiles ? [...k] : null;
+  }
 }
 
 /** Max over adaptive windows to a fixed output size [oh, ow]. */
-export class AdaptiveMaxPool2d extends Module {
+export class AdaptiveMaxPool2d extends Module implements TilingMaxPool {
   readonly outputSize: [number, number];
 
   constructor(outputSize: Pair) {
@@ -33,5 +40,11 @@ export class AdaptiveMaxPool2d extends Module {
 
   forward(x: Tensor): Tensor {
     return adaptiveMaxPool2d(x, this.outputSize);
+  }
+
+  /** Adaptive windows tile the input when the output size divides it: window = size / outputSize. */
+  tilingWindow(size: readonly [number, number]): [number, number] | null {
+    const o = this.outputSize;
+    return size[0] % o[0] === 0 && size[1] % o[1] === 0 && size[0] > 0 && size[1] > 0 ? [size[0] / o[0], size[1] / o[1]] : null;
   }
 }

@@ -122,6 +122,22 @@ describe('gradient-projection layers', () => {
     expect(head.projector!.shape).toEqual([16, 16]);
   });
 
+  it('a GP-Conv2d fused with its max pool feeds the calculator the same patches as the plain conv', async () => {
+    const make = () => new GradProjConv2d(1, 3, 5, new NullSpace({ R: 0.1 }), { generator: new wc.Generator(3) });
+    const fusedConv = make(), plainConv = make();
+    const net = new Sequential(fusedConv, new AdaptiveMaxPool2d([4, 4])); // 24×24 output: 6×6 windows tile it
+    await projComputation(net, () => { wc.tidy(() => { net.forward(x1); }); });
+    await projComputation(plainConv, () => { wc.tidy(() => { plainConv.forward(x1); }); });
+    const [a, b] = [fusedConv, plainConv].map((c) => c.calculator.state().tensors.covSum!);
+    expect(Array.from(await a.toArray())).toEqual(Array.from(await b.toArray()));
+    const pooled = wc.tidy(() => net.forward(x1));
+    const composed = wc.tidy(() => wc.adaptiveMaxPool2d(plainConv.forward(x1), [4, 4]));
+    const [p, q] = [await pooled.toArray(), await composed.toArray()];
+    p.forEach((v, i) => expect(Math.abs(v - q[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(q[i]!))));
+    [a, b, pooled, composed].forEach((t) => t.dispose());
+    net.dispose(); plainConv.dispose();
+  });
+
   it('l1dist is zero on the first task, then Σ|θ − θ₀| with gradient sign(θ − θ₀)', async () => {
     const { net, head } = tinyNet(() => new NullSpace());
     for (const l of gradprojLayers(net)) l.takeSnapshot();

@@ -145,4 +145,39 @@ describe('layers vs float64 references', () => {
     seq.dispose();
     heads.dispose();
   });
+
+  // Sequential(conv, tiling max pool) runs conv2dMaxPool: the same values (max of the same sums, so
+  // within the convolution's bound), the same gradients for x, W and b, and no unfold dispatch; a pool
+  // that does not tile the output (or a dilated conv) runs the two layers one after the other.
+  it('Sequential fuses a convolution with a max pool that tiles its output', async () => {
+    const x = wc.tensor(toF32(randomArray(2 * 3 * 9 * 8, 21)), [2, 3, 9, 8], { requiresGrad: true });
+    const conv = new nn.Conv2d(3, 4, 3, { padding: 1, generator: new wc.Generator(5) });
+    const cases: [wc.nn.Module, boolean][] = [
+      [new nn.MaxPool2d(3), false], // 9×8 output: 3 does not divide 8 → unfused
+      [new nn.AdaptiveMaxPool2d([3, 4]), true], // 3×2 windows tile 9×8
+      [new nn.MaxPool2d([3, 2]), true],
+    ];
+    for (const [pool, fused] of cases) {
+      const seq = new nn.Sequential(conv, pool);
+      const grads = async (f: () => wc.Tensor) => {
+        for (const t of [x, conv.weight, conv.bias!]) { t.grad?.dispose(); t.grad = null; }
+        const before = wc.getDevice().stats().dispatches;
+        const y = f();
+        const count = wc.getDevice().stats().dispatches - before;
+        wc.tidy(() => wc.sum(wc.mul(y, wc.reshape(wc.arange(y.size), y.shape))).backward());
+        const out = await Promise.all([y, x.grad!, conv.weight.grad!, conv.bias!.grad!].map((t) => t.toArray()));
+        y.dispose();
+        return { out, count };
+      };
+      const composed = await grads(() => pool.forward(conv.forward(x)));
+      const viaSeq = await grads(() => seq.forward(x));
+      const what = `${pool.constructor.name} ${fused ? 'fused' : 'unfused'}`;
+      expect(viaSeq.count < composed.count, what).toBe(fused);
+      for (const [k, name] of ['y', 'dx', 'dW', 'db'].entries()) {
+        expectClose(viaSeq.out[k]!, composed.out[k]!, { atol: 1e-5, rtol: 1e-5 }, `${what}: ${name}`);
+      }
+    }
+    conv.dispose();
+    x.dispose();
+  });
 });
