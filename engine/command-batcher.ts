@@ -4,11 +4,15 @@
  * the batch live in one uniform buffer (256-byte slots) written once per submit, so an op costs one
  * bind group and one dispatch record: no buffer creation, no queue write, no submit.
  *
- * Buffers released while a batch is open may still be read by it: they go back to the pool only
- * after the submit (queue order then makes any later write or reuse safe).
+ * Buffers released while a batch is open may still be read by it. Later dispatches of the same batch
+ * may reuse them at once (`takeReleased`: commands run in encoding order, so a later write cannot
+ * overtake an earlier read), but a queue write could (it runs before the batch), so an upload into a
+ * buffer reused this way submits the batch first (`reusedInBatch`). The rest go back to the pool
+ * after the submit. Reuse within the batch keeps a training step on the same buffers step after
+ * step, so that:
  *
- * Bind groups are cached per kernel, uniform slot and buffers (see `bindGroup`): a training step
- * repeats the same dispatches on the same pooled buffers, so most dispatches reuse one.
+ * Bind groups are cached per kernel and buffers (see `bindGroup`): a training step repeats the same
+ * dispatches on the same buffers, so most dispatches reuse one.
  */
 import type { BufferPool } from './buffer-pool.js';
 import type { CompiledKernel } from './pipeline-cache.js';
@@ -23,6 +27,8 @@ export interface BatchStats {
   readbacks: number;
   /** Dispatches that reused a cached bind group. */
   bindGroupHits: number;
+  /** Buffers handed out again within the batch that released them. */
+  reusedInBatch: number;
 }
 
 export class CommandBatcher {
@@ -31,14 +37,17 @@ export class CommandBatcher {
   private slotsUsed = 0;
   private readonly uniformBytes: Uint8Array<ArrayBuffer>;
   private readonly uniformBuffer: GPUBuffer;
-  private pendingRelease: GPUBuffer[] = [];
+  /** Buffers released during the open batch, by size. */
+  private pendingRelease = new Map<number, GPUBuffer[]>();
   private pendingBytes = 0;
+  /** Buffers handed out again from pendingRelease since the last submit. */
+  private readonly reused = new Set<GPUBuffer>();
   private readonly staging = new Map<number, GPUBuffer[]>();
   private readonly bindGroups = new Map<CompiledKernel, Map<string, GPUBindGroup>>();
   private cachedGroups = 0;
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 0;
-  readonly stats: BatchStats = { dispatches: 0, submits: 0, readbacks: 0, bindGroupHits: 0 };
+  readonly stats: BatchStats = { dispatches: 0, submits: 0, readbacks: 0, bindGroupHits: 0, reusedInBatch: 0 };
 
   constructor(
     private readonly device: GPUDevice,
@@ -86,32 +95,33 @@ export class CommandBatcher {
       throw new Error(`${kernel.spec.name}: kernel has ${expected} storage bindings, got ${buffers.length} buffers`);
     }
     if (this.slotsUsed === this.maxDispatches) this.flush();
-    let uniform: { offset: number; size: number } | null = null;
+    const offsets: number[] = [];
     if (hasUniform) {
       if (!params) throw new Error(`${kernel.spec.name}: kernel takes a params uniform, none given`);
       if (params.byteLength > UNIFORM_SLOT_BYTES) throw new Error(`${kernel.spec.name}: params are ${params.byteLength} bytes, at most ${UNIFORM_SLOT_BYTES}`);
-      uniform = { offset: this.slotsUsed * UNIFORM_SLOT_BYTES, size: Math.max(16, Math.ceil(params.byteLength / 16) * 16) };
-      this.uniformBytes.set(new Uint8Array(params.buffer, params.byteOffset, params.byteLength), uniform.offset);
+      offsets.push(this.slotsUsed * UNIFORM_SLOT_BYTES);
+      this.uniformBytes.set(new Uint8Array(params.buffer, params.byteOffset, params.byteLength), offsets[0]!);
     }
-    const bindGroup = this.bindGroup(kernel, uniform, buffers);
+    const bindGroup = this.bindGroup(kernel, hasUniform, buffers);
     const pass = this.openPass();
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, bindGroup, offsets);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
     this.slotsUsed++;
     this.stats.dispatches++;
   }
 
   /**
-   * The bind group of one dispatch: the uniform slot (if any), then the storage buffers in order.
-   * Creating one costs ≈ 12 µs of host time on Dawn, a third of an op's host cost at small shapes,
-   * and a training loop repeats its dispatches on the same pooled buffers and uniform slots, so
-   * groups are kept per kernel under a key of the slot and the buffers' identities. A destroyed
+   * The bind group of one dispatch: the uniform arena (if any; the dispatch passes its slot as a
+   * dynamic offset), then the storage buffers in order. Creating one costs ≈ 12 µs of host time on
+   * Dawn, a third of an op's host cost at small shapes, and a training loop repeats its dispatches on
+   * the same pooled buffers, so groups are kept per kernel under a key of the buffers' identities
+   * (the slot is not part of it: a step of 19 dispatches lands on other slots every step). A destroyed
    * buffer is never passed again, so the groups that hold it are never looked up again; the cache
    * is dropped whole when it holds maxBindGroups groups.
    */
-  private bindGroup(kernel: CompiledKernel, uniform: { offset: number; size: number } | null, buffers: readonly GPUBuffer[]): GPUBindGroup {
-    let key = uniform ? `${uniform.offset}:${uniform.size}` : '-';
+  private bindGroup(kernel: CompiledKernel, hasUniform: boolean, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = '';
     for (const b of buffers) key += `,${this.bufferId(b)}`;
     let groups = this.bindGroups.get(kernel);
     if (!groups) this.bindGroups.set(kernel, (groups = new Map()));
@@ -123,8 +133,8 @@ export class CommandBatcher {
       this.cachedGroups = 0;
     }
     const entries: GPUBindGroupEntry[] = [];
-    if (uniform) entries.push({ binding: 0, resource: { buffer: this.uniformBuffer, ...uniform } });
-    const first = uniform ? 1 : 0;
+    if (hasUniform) entries.push({ binding: 0, resource: { buffer: this.uniformBuffer, offset: 0, size: UNIFORM_SLOT_BYTES } });
+    const first = hasUniform ? 1 : 0;
     for (let i = 0; i < buffers.length; i++) entries.push({ binding: first + i, resource: { buffer: buffers[i]! } });
     const group = this.device.createBindGroup({ layout: kernel.layout, entries });
     groups.set(key, group);
@@ -154,9 +164,27 @@ export class CommandBatcher {
       this.pool.release(buffer);
       return;
     }
-    this.pendingRelease.push(buffer);
+    let list = this.pendingRelease.get(buffer.size);
+    if (!list) this.pendingRelease.set(buffer.size, (list = []));
+    list.push(buffer);
     this.pendingBytes += buffer.size;
     if (this.pendingBytes > this.maxPendingBytes) this.flush();
+  }
+
+  /** A buffer of exactly `size` bytes released during the open batch, for dispatches encoded after it. */
+  takeReleased(size: number): GPUBuffer | undefined {
+    const buffer = this.pendingRelease.get(size)?.pop();
+    if (buffer) {
+      this.pendingBytes -= size;
+      this.reused.add(buffer);
+      this.stats.reusedInBatch++;
+    }
+    return buffer;
+  }
+
+  /** True when `buffer` was handed out again within the open batch (a queue write must submit first). */
+  reusedInBatch(buffer: GPUBuffer): boolean {
+    return this.reused.has(buffer);
   }
 
   /** Submits the open batch, if any. */
@@ -171,9 +199,10 @@ export class CommandBatcher {
     this.slotsUsed = 0;
     this.stats.submits++;
     const released = this.pendingRelease;
-    this.pendingRelease = [];
+    this.pendingRelease = new Map();
     this.pendingBytes = 0;
-    for (const b of released) this.pool.release(b);
+    this.reused.clear();
+    for (const list of released.values()) for (const b of list) this.pool.release(b);
   }
 
   /** Copies `bytes` from `src` into host memory; submits the open batch first. */

@@ -4,7 +4,7 @@
  * Every tensor belongs to one Device; ops use the device of their inputs, factories the current one.
  */
 import type { KernelSpec } from '../kernels/spec.js';
-import { BufferPool, type PoolStats } from './buffer-pool.js';
+import { BufferPool, sizeClass, type PoolStats } from './buffer-pool.js';
 import { CommandBatcher, type BatchStats } from './command-batcher.js';
 import { DeviceLostError, GPUError, NoAdapterError } from './errors.js';
 import { PipelineCache } from './pipeline-cache.js';
@@ -96,7 +96,7 @@ export class Device {
     if (bytes > max) {
       throw new RangeError(`allocate: ${bytes} bytes exceed this adapter's largest storage binding (${max} bytes); split the data into chunks`);
     }
-    return this.pool.acquire(bytes);
+    return this.batcher.takeReleased(sizeClass(bytes)) ?? this.pool.acquire(bytes);
   }
 
   release(buffer: GPUBuffer): void {
@@ -110,9 +110,10 @@ export class Device {
     this.batcher.dispatch(this.pipelines.get(spec), params, buffers, grid);
   }
 
-  /** Writes host data into a buffer no pending work uses (a fresh allocation). */
+  /** Writes host data into a buffer (submitting the open batch first when that batch may still read the buffer's old contents). */
   upload(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
     this.check();
+    if (this.batcher.reusedInBatch(buffer)) this.batcher.flush(); // the open batch may still read its old contents
     this.gpu.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 

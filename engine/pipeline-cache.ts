@@ -12,9 +12,10 @@ export interface CompiledKernel {
 
 const STAGE_COMPUTE = 0x4; // GPUShaderStage.COMPUTE
 
+/** The params uniform takes a dynamic offset (its slot in the batch's uniform arena; see CommandBatcher). */
 function layoutEntry(kind: BindingKind, binding: number): GPUBindGroupLayoutEntry {
-  const type = kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage';
-  return { binding, visibility: STAGE_COMPUTE, buffer: { type } };
+  if (kind === 'uniform') return { binding, visibility: STAGE_COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } };
+  return { binding, visibility: STAGE_COMPUTE, buffer: { type: kind === 'read' ? 'read-only-storage' : 'storage' } };
 }
 
 export class PipelineCache {

@@ -90,4 +90,30 @@ describe('CommandBatcher bind groups', () => {
     d.release(out);
     x.dispose();
   });
+
+  it('reuses a buffer released within the open batch, and submits before an upload overwrites it', async () => {
+    const d = device();
+    const a = wc.tensor([1, 2, 3, 4]);
+    const b = wc.add(a, 1); // encoded, not submitted: still reads a's buffer
+    const buffer = a.buffer;
+    a.dispose();
+    const reused = d.stats().reusedInBatch;
+    const submits = d.stats().submits;
+    const c = wc.tensor([10, 20, 30, 40]); // same size: gets a's buffer back; the upload must wait for b
+    expect(c.buffer).toBe(buffer);
+    expect(d.stats().reusedInBatch).toBe(reused + 1);
+    expect(d.stats().submits).toBe(submits + 1);
+    expect(Array.from(await b.toArray())).toEqual([2, 3, 4, 5]);
+    expect(Array.from(await c.toArray())).toEqual([10, 20, 30, 40]);
+    // A dispatch output needs no submit: commands of one batch run in order.
+    const e = wc.mul(c, 2);
+    const out = e.buffer;
+    e.dispose();
+    const before = d.stats().submits;
+    const f = wc.add(c, 1);
+    expect(f.buffer).toBe(out);
+    expect(d.stats().submits).toBe(before);
+    expect(Array.from(await f.toArray())).toEqual([11, 21, 31, 41]);
+    [b, c, f].forEach((t) => t.dispose());
+  });
 });
