@@ -48,7 +48,7 @@
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { memoKernel } from './memo.js';
-import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { FLAT_WORKGROUP, IS_NAN, type KernelSpec } from './spec.js';
 
 /** Invocations (pool windows) per forward workgroup. */
 export const CONV_POOL_WORKGROUP = 32;
@@ -159,9 +159,7 @@ ${PARAMS}
 #endif
 ${FLAT_WORKGROUP}
 ${TAP}
-// NaN is tested on the bits: lavapipe folds v != v to false.
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-@compute @workgroup_size(${CONV_POOL_WORKGROUP})
+${IS_NAN}@compute @workgroup_size(${CONV_POOL_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let item = flatWorkgroup(wid, nwg) * ${CONV_POOL_WORKGROUP}u + lid;

@@ -31,7 +31,7 @@
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { memoKernel } from './memo.js';
-import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { FLAT_WORKGROUP, IS_NAN, type KernelSpec } from './spec.js';
 import { WINDOW2D_PARAMS, type Window2d } from './window2d.js';
 
 export const POOL_WORKGROUP = 256;
@@ -115,6 +115,7 @@ ${WINDOW2D_PARAMS}
 @group(0) @binding(3) var<storage, read_write> argmax: array<i32>;
 #endif
 ${FLAT_WORKGROUP}
+${IS_NAN}
 ${WINDOWS(v.adaptive)}
 @compute @workgroup_size(${POOL_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -134,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var iy = y0; iy < y1; iy++) {
     for (var ix = x0; ix < x1; ix++) {
       let v = x[base + iy * p.size.y + ix];
-      if (v > acc || (v != v && acc == acc)) { acc = v; best = iy * p.size.y + ix; }
+      if (v > acc || (isNan(v) && !isNan(acc))) { acc = v; best = iy * p.size.y + ix; }
     }
   }
 #if ${v.indices}

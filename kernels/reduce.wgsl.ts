@@ -6,7 +6,7 @@
  * A long axis with few outputs is reduced in two passes (chunks, then the partials) so that enough
  * invocations run. `arg` variants return the index (i32) of the max/min, first one on ties.
  */
-import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { FLAT_WORKGROUP, IS_NAN, type KernelSpec } from './spec.js';
 import { memoKernel } from './memo.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
@@ -15,8 +15,7 @@ export const REDUCE_WORKGROUP = 256;
 export const reduceKernel = memoKernel((op: ReduceOp): KernelSpec => {
   const isArg = op === 'argmax' || op === 'argmin';
   const better = op === 'max' || op === 'argmax' ? '>' : '<';
-  // max/min: the first element initialises; NaN wins and then stays (as in PyTorch). NaN is tested
-  // on the bits: compilers may assume finite math and fold `v != v` to false (lavapipe does).
+  // max/min: the first element initialises; NaN wins and then stays (as in PyTorch); IS_NAN tests the bits.
   const step = op === 'sum'
     ? 'acc += v;'
     : `if (k == start || (!isNan(acc) && (isNan(v) || v ${better} acc))) { acc = v; best = k; }`;
@@ -26,8 +25,7 @@ struct Params { outer: u32, r: u32, inner: u32, chunk: u32 }
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<${isArg ? 'i32' : 'f32'}>;
 ${FLAT_WORKGROUP}
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-@compute @workgroup_size(${REDUCE_WORKGROUP})
+${IS_NAN}@compute @workgroup_size(${REDUCE_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let chunks = (p.r + p.chunk - 1u) / p.chunk;

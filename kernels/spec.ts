@@ -36,3 +36,11 @@ export function grid1d(n: number, perWorkgroup: number): [number, number, number
 export const FLAT_WORKGROUP = /* wgsl */ `
 fn flatWorkgroup(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y * nwg.x; }
 `;
+
+/**
+ * WGSL: NaN test on the bits (exponent all ones, mantissa nonzero). Shader compilers may assume finite
+ * math and fold `v != v` to false (lavapipe does), so NaN-propagating max/argmax kernels use this.
+ */
+export const IS_NAN = /* wgsl */ `
+fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+`;

@@ -118,6 +118,24 @@ describe('pooling vs float64 reference', () => {
     }
   });
 
+  it('max pooling propagates NaN (as PyTorch): a window holding one pools to NaN and its gradient goes there', async () => {
+    const x = wc.tensor([1, NaN, 2, 0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], [1, 1, 4, 4], { requiresGrad: true });
+    for (const pool of [(t: wc.Tensor) => wc.maxPool2d(t, 2), (t: wc.Tensor) => wc.maxPool2d(t, 3, { stride: 1 }), (t: wc.Tensor) => wc.adaptiveMaxPool2d(t, [3, 3])]) {
+      const y = pool(x);
+      const v = await y.toArray();
+      expect(Number.isNaN(v[0]!), 'window 0 holds the NaN').toBe(true);
+      expect(v.some((e) => !Number.isNaN(e)), 'windows without it stay finite').toBe(true);
+      x.grad?.dispose();
+      x.grad = null;
+      wc.tidy(() => wc.sum(y).backward());
+      const g = await x.grad!.toArray();
+      // Every window holding the NaN pools to it and sends its gradient (1) to its position.
+      expect(g[1], 'the NaN position gets the gradient of each window holding it').toBe(v.filter(Number.isNaN).length);
+      y.dispose();
+    }
+    x.dispose();
+  });
+
   it('finite differences agree', async () => {
     for (const [i, r] of runs().entries()) {
       await checkGrad(r.op, [{ shape: r.x, data: distinct(size(r.x), i + 1) }]);
