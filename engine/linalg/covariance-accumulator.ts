@@ -16,6 +16,7 @@ import type { Tensor } from '../tensor.js';
 import { keep } from '../scope.js';
 import { checkCovarianceWidth, encodeCovariance } from './cov.js';
 import { checkMatrix } from './matrix-stats.js';
+import { encodePatchCovariance, patchShape, type Pair, type PatchCovOptions } from './patch-covariance.js';
 
 export interface CovarianceAccumulatorOptions {
   device?: Device;
@@ -47,6 +48,22 @@ export class CovarianceAccumulator {
     if (batch.device !== this.device) throw new Error('CovarianceAccumulator.add: batch lives on another device than the accumulator');
     encodeCovariance(this.device, batch.buffer, batch.shape[0]!, this.d, this.live().buffer, 1, true);
     this.rows += batch.shape[0]!;
+    return this;
+  }
+
+  /**
+   * Adds Σ p pᵀ over the N·L convolution patches p of x [N, C, H, W] (unfoldRows' rows, C·kh·kw = d
+   * entries each) to the sum, without writing the patch matrix; the count grows by N·L.
+   */
+  addPatches(x: Tensor, kernel: Pair, opts: PatchCovOptions = {}): this {
+    const shape = patchShape('CovarianceAccumulator.addPatches', x, kernel, opts);
+    if (shape.k !== this.d) {
+      const [kh, kw] = shape.window.kernel;
+      throw new RangeError(`CovarianceAccumulator.addPatches: patches of x ${formatShape(x.shape)} with a ${kh}×${kw} kernel have ${shape.k} entries, expected ${this.d}`);
+    }
+    if (x.device !== this.device) throw new Error('CovarianceAccumulator.addPatches: x lives on another device than the accumulator');
+    encodePatchCovariance(this.device, x, shape, this.live().buffer, 1, true);
+    this.rows += shape.rows;
     return this;
   }
 
