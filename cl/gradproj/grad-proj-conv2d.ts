@@ -45,14 +45,14 @@ export class GradProjConv2d extends GradProjLayer implements MaxPoolFusable {
 
   /**
    * pool(forward(x)) as one conv2dMaxPool when the pool tiles the output (Sequential calls it); while
-   * collecting, the calculator gets the patch rows from a separate unfold.
+   * collecting, the calculator takes the patches from x (patch covariance) or a separate unfold.
    */
   forwardMaxPooled(x: Tensor, pool: TilingMaxPool): Tensor | null {
     if (x.rank !== 4) return null;
     const opts = { stride: this.stride, padding: this.padding };
     const window = pool.tilingWindow(windowGeometry('GradProjConv2d', x.shape, this.kernel, opts).out);
     if (!window) return null;
-    this.observe(() => unfoldRows(x, this.kernel, opts));
+    this.observePatches({ x, kernel: this.kernel, ...opts }, () => unfoldRows(x, this.kernel, opts));
     return conv2dMaxPool(x, this.weight, { ...opts, pool: window });
   }
 }

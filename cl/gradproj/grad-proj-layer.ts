@@ -9,7 +9,7 @@
 import { abs, add, keep, matmul, noGrad, randn, reshape, sub, sum, tidy, zeros, type Generator, type Tensor } from '../../engine/index.js';
 import { assign } from '../../nn/assign.js';
 import { Module } from '../../nn/module.js';
-import type { CalculatorState, ProjectionCalculator } from './calculators/calculator.js';
+import type { CalculatorState, PatchSource, ProjectionCalculator } from './calculators/calculator.js';
 import { ProjectedStep, type StepOptions, type StepRule } from './projected-step.js';
 
 export interface SgdStepOptions { lr: number; momentum?: number }
@@ -72,6 +72,16 @@ export abstract class GradProjLayer extends Module {
   protected observe(rows: () => Tensor): void {
     if (!this.collecting) return;
     noGrad(() => tidy(() => this.calculator.registerInput(rows())));
+  }
+
+  /**
+   * While collecting, feeds the calculator a convolution's patches: straight from the input when it
+   * takes them that way (covariance calculators), else as the rows `rows()` unfolds.
+   */
+  protected observePatches(patches: PatchSource, rows: () => Tensor): void {
+    if (!this.collecting) return;
+    if (!this.calculator.registerPatches) return this.observe(rows);
+    noGrad(() => tidy(() => this.calculator.registerPatches!(patches)));
   }
 
   /** Recomputes P from what the calculator has seen (end of projComputation). */

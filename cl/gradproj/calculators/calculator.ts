@@ -5,6 +5,14 @@
  */
 import type { Tensor } from '../../../engine/index.js';
 
+/** Where a convolution's patches come from: its input x [N, C, H, W] and window. */
+export interface PatchSource {
+  x: Tensor;
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+}
+
 export interface CalculatorState {
   tensors: Record<string, Tensor>;
   record: Record<string, unknown>;
@@ -15,6 +23,11 @@ export interface ProjectionCalculator {
   readonly kind: string;
   /** Rows [m, d] of layer inputs (Linear: input rows; Conv2d: unfolded patches). Stays on the GPU. */
   registerInput(rows: Tensor): void;
+  /**
+   * Optional: the same as registerInput(unfoldRows(x)) for a convolution's patches, taken straight
+   * from its input (calculators that need only the patch covariance skip the patch matrix).
+   */
+  registerPatches?(patches: PatchSource): void;
   /** The projector after the task's inputs were registered; null means "do not project". */
   computeProjection(): Promise<Tensor | null>;
   state(): CalculatorState;

@@ -3,7 +3,7 @@
  * over every task (C += XᵀX, n += rows; never reset), and its checkpoint state (C and n).
  */
 import { linalg, type Tensor } from '../../../engine/index.js';
-import { checkRows, type CalculatorState, type ProjectionCalculator } from './calculator.js';
+import { checkRows, type CalculatorState, type PatchSource, type ProjectionCalculator } from './calculator.js';
 
 export abstract class CovarianceCalculator implements ProjectionCalculator {
   abstract readonly kind: string;
@@ -13,6 +13,14 @@ export abstract class CovarianceCalculator implements ProjectionCalculator {
     const d = checkRows(this.kind, rows, this.acc?.d ?? null);
     this.acc ??= new linalg.CovarianceAccumulator(d);
     this.acc.add(rows);
+  }
+
+  /** C += Σ p pᵀ over the patches of x, computed from x without the patch matrix. */
+  registerPatches({ x, kernel, stride, padding }: PatchSource): void {
+    const d = x.shape[1]! * kernel[0] * kernel[1];
+    if (this.acc && this.acc.d !== d) throw new RangeError(`${this.kind}.registerPatches: patches have ${d} entries, this layer's calculator has seen ${this.acc.d}`);
+    this.acc ??= new linalg.CovarianceAccumulator(d);
+    this.acc.addPatches(x, kernel, { stride, padding });
   }
 
   /** Σ = C/n as a new tensor; throws when nothing was registered. */
