@@ -5,7 +5,7 @@
  *
  * Matrices:
  *  - sizes n (default 128 256 512 784): the mean-centred covariance of 2,000 MNIST images restricted
- *    to the n pixels of largest variance;
+ *    to the n pixels of largest variance (eigh both ways, eighTop, eighEnergy 0.99);
  *  - the seed experiment's matrix: uncentred XᵀX/N over MNIST's 7,756 training images
  *    (datasets.mnist()), pixels normalised as (x − 0.15)/0.3, n = 784; eighEnergy(Σ, 0.99) is what
  *    gradient projection calls on it.
@@ -118,6 +118,16 @@ async function gpuEigh(a: Float32Array, n: number, method: 'tridiagonal' | 'jaco
   rows.push([label, `webgpu-cl eigh (${method})`, t.median.toFixed(0), t.range, `${r.sweeps}`, fmt(residual(a, n, values, vectors, n)), `offNorm ${fmt(r.offNorm)}, max|VᵀV−I| ${fmt(orthogonality(vectors, n, n))}`]);
 }
 
+/** eighEnergy(a, fraction), R runs; one table row. */
+async function gpuEnergy(a: Float32Array, n: number, fraction: number, times: number, label = `${n}`): Promise<void> {
+  const t = await timed(times, async () => {
+    const r = await linalg.eighEnergy(tensor(a, [n, n]), fraction);
+    return { r, values: await r.values.toArray(), vectors: await r.vectors.toArray() };
+  });
+  const k = t.out.r.values.shape[0]!;
+  rows.push([label, `webgpu-cl eighEnergy ${fraction}`, t.median.toFixed(0), t.range, `${t.out.r.iterations}`, fmt(residual(a, n, t.out.values, t.out.vectors, k)), `k=${k}, explained ${t.out.r.explained.toFixed(4)}, max|VᵀV−I| ${fmt(orthogonality(t.out.vectors, n, k))}`]);
+}
+
 /** ml-matrix's float64 EVD (tred2 + tql2), R runs. */
 function mlMatrixEvd(a: Float32Array, n: number, times: number, label = `${n}`): Promise<void> {
   const m2d = Array.from({ length: n }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n)));
@@ -150,6 +160,7 @@ for (const n of sizes) {
     return { r, values: await r.values.toArray(), vectors: await r.vectors.toArray() };
   });
   rows.push([`${n}`, `webgpu-cl eighTop k=${k}`, top.median.toFixed(0), top.range, `${top.out.r.iterations}`, fmt(residual(a, n, top.out.values, top.out.vectors, k)), '']);
+  await gpuEnergy(a, n, 0.99, repeat);
 
   if (!skipReference) {
     const ref = await timed(1, () => jacobiEighReference(a, n, 1e-12));
@@ -169,15 +180,9 @@ for (const n of sizes) {
   const sigma = linalg.cov(x, { center: false });
   const a = await sigma.toArray() as Float32Array;
   x.dispose();
+  sigma.dispose();
   const label = `784 seed Σ (${train.n} imgs)`;
-  for (const fraction of [0.99, 0.9]) {
-    const t = await timed(repeat, async () => {
-      const r = await linalg.eighEnergy(sigma, fraction);
-      return { r, values: await r.values.toArray(), vectors: await r.vectors.toArray() };
-    });
-    const k = t.out.r.values.shape[0]!;
-    rows.push([label, `webgpu-cl eighEnergy ${fraction}`, t.median.toFixed(0), t.range, `${t.out.r.iterations}`, fmt(residual(a, 784, t.out.values, t.out.vectors, k)), `k=${k}, explained ${t.out.r.explained.toFixed(4)}, max|VᵀV−I| ${fmt(orthogonality(t.out.vectors, 784, k))}`]);
-  }
+  for (const fraction of [0.99, 0.9]) await gpuEnergy(a, 784, fraction, repeat, label);
   await gpuEigh(a, 784, 'tridiagonal', repeat, label);
   await mlMatrixEvd(a, 784, repeat, label);
   console.log(`seed Σ done (load ${loadavg()[0]!.toFixed(1)})`);

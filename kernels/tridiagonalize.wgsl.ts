@@ -8,32 +8,38 @@
  * (v = 0) and e_k = x₀. The two-sided update is a symmetric rank-2 update:
  *   p = 2Av,  w = p − (vᵀp)v,  HAH = A − vwᵀ − wvᵀ.
  *
- * Layout: A [N, N] row-major, N = n rounded up to a multiple of 4 (zero padding stays zero: v and w
- * vanish on padded indices, so the padded block splits off the tridiagonal). Y [N + 1, N]: row 0 is
- * zero, row k + 1 is v_k (zero at indices ≤ k). vecs [4N]: p at 0, w at N, d at 2N, e at 3N.
+ * Layout: A [N, N] row-major, N = n rounded up to a multiple of STEP_COLUMNS (zero padding stays
+ * zero: v and w vanish on padded indices, so the padded block splits off the tridiagonal). Y [N + 1, N]:
+ * row 0 is zero, row k + 1 is v_k (zero at indices ≤ k). vecs [4N]: p_k at (k mod 2)·N (two buffers:
+ * step k reads p_{k−1} while it writes p_k), d at 2N, e at 3N. scratch: one row of N per workgroup.
  *
- * One step is two dispatches, and the update of step k−1 is fused with the product of step k:
- *  - `reflect` (one workgroup): w_{k−1} = p_{k−1} − (v_{k−1}ᵀp_{k−1})v_{k−1}; column k of A⁽ᵏ⁻¹⁾ from
- *    the stored column minus the step k−1 correction; from it d_k, e_k and v_k. Two workgroup
- *    reductions (the dot product, then ‖x[1:]‖²), everything else elementwise.
- *  - `update` (one invocation per four columns j ≥ k+1, rounded down to a multiple of 4): walks down
- *    the rows i ≥ k+1 of its columns, applies the step k−1 rank-2 update and, with the updated value
- *    still in a register, accumulates p_k[j] = 2Σ_i a_ij·v_k[i]. A is symmetric, so this column sum
- *    is the row product Av and reads A contiguously across invocations (vec4 per invocation).
- *    Columns j < k+1 of the first vec4 receive meaningless values that nothing reads again.
+ * One dispatch per step, `step` k, in which the update of step k−1 is fused with the product of step k:
+ *  - every workgroup first computes the reflector itself (no other workgroup's result is visible
+ *    within a dispatch): w_{k−1} = p_{k−1} − (v_{k−1}ᵀp_{k−1})v_{k−1}; row k of A⁽ᵏ⁻¹⁾ (= column k,
+ *    and unlike column k not written by this dispatch) from the stored row minus the step k−1
+ *    correction; from it d_k, e_k and v_k, which goes to the workgroup's scratch row (workgroup 0
+ *    also writes it to Y and d_k, e_k to vecs). Two workgroup reductions (the dot product, then
+ *    ‖x[1:]‖²), everything else elementwise; the same code on the same data gives every workgroup
+ *    the same v_k.
+ *  - then each invocation owns STEP_COLUMNS columns j ≥ k+1 (rounded down to a multiple of
+ *    STEP_COLUMNS), walks down the rows i ≥ k+1, applies the step k−1 rank-2 update and, with the
+ *    updated value still in a register, accumulates p_k[j] = 2Σ_i a_ij·v_k[i]. A is symmetric, so
+ *    this column sum is the row product Av and reads A contiguously (vec4s). Columns j < k+1 of the
+ *    first block receive meaningless values that nothing reads again.
  * Step 0's "previous" reflector is Y's zero row with p = 0 (the load kernel zeroes vecs), so no step
- * needs a special case. Why this split (lavapipe: barriers are coroutine switches): the serial part
- * (reflector) needs whole-vector reductions, which one workgroup does with a few barriers; the O(n²)
- * part needs none and runs on every core. Measured at n = 784: the 784 `reflect` dispatches take
- * 39 ms in all, the 783 `update` dispatches 190–200 ms; eight columns per invocation instead of
- * four was within noise (±20%).
+ * needs a special case. Measured on lavapipe/GL (medians of 10, ms for the whole reduction,
+ * n = 512 / 784): the earlier split into a one-workgroup `reflect` dispatch and an `update` dispatch
+ * with four columns per invocation 74–100 / 201–212; fused, four columns per invocation 73–77 /
+ * 210–235 (the redundant reflector costs what the saved dispatch did); fused, 8 columns 45–56 /
+ * 129–175, 16 columns (workgroups of 8) 39–48 / 104–149, 32 columns no faster. Loads and stores of
+ * A are the cost (llvmpipe gathers per lane); more columns per row share the row's scalars.
  */
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 
-/** Invocations of the single `reflect` workgroup. */
-export const REFLECT_WORKGROUP = 128;
-/** Invocations per `update` workgroup (each owns 4 columns): small, so late steps still spread over cores. */
-export const UPDATE_WORKGROUP = 16;
+/** Columns per `step` invocation (four vec4s). */
+export const STEP_COLUMNS = 16;
+/** Invocations per `step` workgroup: small, so late steps still spread over cores. */
+export const STEP_WORKGROUP = 8;
 export const TRIDIAG_LOAD_WORKGROUP = 64;
 
 /**
@@ -65,16 +71,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   return { name: 'tridiag.load', code, bindings: ['uniform', 'read', 'readwrite', 'readwrite', 'readwrite'] };
 }
 
-/** Step k's reflector (header). Grid: [1, 1, 1]. */
-export function tridiagReflectKernel(): KernelSpec {
-  const G = REFLECT_WORKGROUP;
+/**
+ * Step k (header): v_k from row k of A⁽ᵏ⁻¹⁾, then step k−1's rank-2 update on rows and columns
+ * ≥ k+1 fused with p_k = 2A⁽ᵏ⁻¹⁾v_k. Grid: grid1d(N/STEP_COLUMNS − ⌊(k+1)/STEP_COLUMNS⌋, STEP_WORKGROUP).
+ */
+export function tridiagStepKernel(): KernelSpec {
+  const G = STEP_WORKGROUP;
+  const Q = STEP_COLUMNS / 4;
+  const quads = Array.from({ length: Q }, (_, q) => q);
   const code = /* wgsl */ `
 struct Params { N: u32, k: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read_write> a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> vecs: array<f32>;
+@group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 var<workgroup> partial: array<f32, ${G}>;
+${FLAT_WORKGROUP}
 
 // Sum of one value per invocation (tree in workgroup memory); every invocation gets the total.
 fn total(x: f32, lid: u32) -> f32 {
@@ -90,82 +103,73 @@ fn total(x: f32, lid: u32) -> f32 {
 }
 
 @compute @workgroup_size(${G})
-fn main(@builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let N = p.N;
+  let N4 = N / 4u;
   let k = p.k;
-  let prev = k * N;         // Y row of v_{k−1} (row 0, zero, for k = 0)
-  // w_{k−1} = p − (vᵀp)v on indices ≥ k (v_{k−1} vanishes below).
+  let prev = k * N;                 // Y row of v_{k−1} (row 0, zero, for k = 0)
+  let pIn = ((k + 1u) % 2u) * N;    // p_{k−1}
+  let pOut = (k % 2u) * N;          // p_k
+  let rowK = k * N4;                // row k of A, in vec4s
+  // w_{k−1} = p_{k−1} − (v_{k−1}ᵀp_{k−1})v_{k−1} (v_{k−1} vanishes on indices < k).
   var dot = 0.0;
-  for (var i = k + lid; i < N; i += ${G}u) { dot += y[prev + i] * vecs[i]; }
+  for (var i = k + lid; i < N; i += ${G}u) { dot += y[prev + i] * vecs[pIn + i]; }
   dot = total(dot, lid);
-  for (var i = k + lid; i < N; i += ${G}u) { vecs[N + i] = vecs[i] - dot * y[prev + i]; }
-  // Column k of A⁽ᵏ⁻¹⁾: x_i = a_ik − v_i·w_k − w_i·v_k (w_i recomputed: no cross-invocation reads).
   let vk = y[prev + k];
-  let wk = vecs[k] - dot * vk;
+  let wk = vecs[pIn + k] - dot * vk;
+  // Row k of A⁽ᵏ⁻¹⁾ (= column k): x_i = a_ki − v_i·w_k − w_i·v_k.
   var sigma = 0.0;
   for (var i = k + 2u + lid; i < N; i += ${G}u) {
-    let x = a[i * N + k] - y[prev + i] * wk - (vecs[i] - dot * y[prev + i]) * vk;
+    let vi = y[prev + i];
+    let x = a[rowK + i / 4u][i % 4u] - vi * wk - (vecs[pIn + i] - dot * vi) * vk;
     sigma += x * x;
   }
   sigma = total(sigma, lid);
-  let d = a[k * N + k] - 2.0 * vk * wk;
+  let d = a[rowK + k / 4u][k % 4u] - 2.0 * vk * wk;
   var x0 = 0.0;
-  if (k + 1u < N) { x0 = a[(k + 1u) * N + k] - y[prev + k + 1u] * wk - (vecs[k + 1u] - dot * y[prev + k + 1u]) * vk; }
-  // v ∝ x − e·e₁ with e = −sign(x₀)‖x‖: ‖x − e·e₁‖² = σ + (x₀ − e)².
+  if (k + 1u < N) {
+    let v1 = y[prev + k + 1u];
+    x0 = a[rowK + (k + 1u) / 4u][(k + 1u) % 4u] - v1 * wk - (vecs[pIn + k + 1u] - dot * v1) * vk;
+  }
+  // v_k ∝ x − e·e₁ with e = −sign(x₀)‖x‖: ‖x − e·e₁‖² = σ + (x₀ − e)².
   let norm = sqrt(x0 * x0 + sigma);
   let e = select(x0, select(norm, -norm, x0 >= 0.0), sigma > 0.0);
   let u0 = x0 - e;
   let scale = select(0.0, inverseSqrt(sigma + u0 * u0), sigma > 0.0);
-  let row = (k + 1u) * N;
-  for (var i = lid; i < N; i += ${G}u) {
+  // v_k into this workgroup's scratch row (and all of Y's row k+1 from workgroup 0).
+  let wg = flatWorkgroup(wid, nwg);
+  let own = wg * N;
+  for (var i = select(k + 1u, 0u, wg == 0u) + lid; i < N; i += ${G}u) {
     var v = 0.0;
     if (i == k + 1u) { v = u0 * scale; }
-    if (i > k + 1u) { v = (a[i * N + k] - y[prev + i] * wk - (vecs[i] - dot * y[prev + i]) * vk) * scale; }
-    y[row + i] = v;
+    if (i > k + 1u) {
+      let vi = y[prev + i];
+      v = (a[rowK + i / 4u][i % 4u] - vi * wk - (vecs[pIn + i] - dot * vi) * vk) * scale;
+    }
+    scratch[own + i] = v;
+    if (wg == 0u) { y[(k + 1u) * N + i] = v; }
   }
-  if (lid == 0u) {
+  if (wg == 0u && lid == 0u) {
     vecs[2u * N + k] = d;
     vecs[3u * N + k] = e;
   }
-}
-`;
-  return { name: 'tridiag.reflect', code, bindings: ['uniform', 'read', 'readwrite', 'readwrite'] };
-}
-
-/**
- * Step k−1's rank-2 update on rows and columns ≥ k+1, fused with p_k = 2A⁽ᵏ⁻¹⁾v_k (header).
- * Grid: grid1d(N/4 − ⌊(k+1)/4⌋, UPDATE_WORKGROUP).
- */
-export function tridiagUpdateKernel(): KernelSpec {
-  const code = /* wgsl */ `
-struct Params { N: u32, k: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> a: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> vecs: array<f32>;
-${FLAT_WORKGROUP}
-@compute @workgroup_size(${UPDATE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let N = p.N;
-  let N4 = N / 4u;
-  let c = (p.k + 1u) / 4u + flatWorkgroup(wid, nwg) * ${UPDATE_WORKGROUP}u + lid;
+  storageBarrier();
+  // Columns j..j+STEP_COLUMNS−1 ≥ k+1 (rounded down): rows i ≥ k+1 get step k−1's update, and
+  // p_k[j] = 2Σ_i a_ij·v_k[i].
+  let c = ((k + 1u) / ${STEP_COLUMNS}u + wg * ${G}u + lid) * ${Q}u;
   if (c >= N4) { return; }
   let j = 4u * c;
-  let prev = p.k * N;       // v_{k−1}
-  let cur = prev + N;       // v_k
-  let vj = vec4<f32>(y[prev + j], y[prev + j + 1u], y[prev + j + 2u], y[prev + j + 3u]);
-  let wj = vec4<f32>(vecs[N + j], vecs[N + j + 1u], vecs[N + j + 2u], vecs[N + j + 3u]);
-  var acc = vec4<f32>(0.0);
-  for (var i = p.k + 1u; i < N; i++) {
-    let x = a[i * N4 + c] - y[prev + i] * wj - vecs[N + i] * vj;
-    a[i * N4 + c] = x;
-    acc += x * y[cur + i];
+  ${quads.map((q) => `let v${q} = vec4<f32>(y[prev + j + ${4 * q}u], y[prev + j + ${4 * q + 1}u], y[prev + j + ${4 * q + 2}u], y[prev + j + ${4 * q + 3}u]);
+  let w${q} = vec4<f32>(vecs[pIn + j + ${4 * q}u], vecs[pIn + j + ${4 * q + 1}u], vecs[pIn + j + ${4 * q + 2}u], vecs[pIn + j + ${4 * q + 3}u]) - dot * v${q};
+  var acc${q} = vec4<f32>(0.0);`).join('\n  ')}
+  for (var i = k + 1u; i < N; i++) {
+    let vi = y[prev + i];
+    let wi = vecs[pIn + i] - dot * vi;
+    let vki = scratch[own + i];
+    ${quads.map((q) => `{ let x = a[i * N4 + c + ${q}u] - vi * w${q} - wi * v${q}; a[i * N4 + c + ${q}u] = x; acc${q} += x * vki; }`).join('\n    ')}
   }
-  vecs[j] = 2.0 * acc.x;
-  vecs[j + 1u] = 2.0 * acc.y;
-  vecs[j + 2u] = 2.0 * acc.z;
-  vecs[j + 3u] = 2.0 * acc.w;
+  ${quads.map((q) => `for (var r = 0u; r < 4u; r++) { vecs[pOut + j + ${4 * q}u + r] = 2.0 * acc${q}[r]; }`).join('\n  ')}
 }
 `;
-  return { name: 'tridiag.update', code, bindings: ['uniform', 'readwrite', 'read', 'readwrite'] };
+  return { name: 'tridiag.step', code, bindings: ['uniform', 'readwrite', 'readwrite', 'readwrite', 'readwrite'] };
 }

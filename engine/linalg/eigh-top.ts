@@ -18,11 +18,13 @@
  * iteration). Host QR rather than Cholesky-QR on the GPU because AQ's columns are graded by the
  * spectrum (κ up to λ₁/λ_s, 1e4 and more for covariances) and a float32 Gram matrix squares that.
  *
- * When the full eigh is used instead: the subspace iteration (9–15 iterations) costs about as much
- * as a full tridiagonal eigh once s ≈ n/4 to n/5. Measured on MNIST covariances (lavapipe, ms,
- * medians of 3): n = 256: eigh 107, eighTop s = 72: 107; n = 512: eigh 343, s = 96: 314,
- * s = 144: 529; n = 784: eigh 600–1200, s = 96: 402, s = 144: 1156. So eighTop runs the full eigh
- * when s > n/5 (FULL_EIGH_FRACTION).
+ * When the tridiagonal eigh is used instead (eigh-tridiagonal.ts, which forms only the k leading
+ * eigenvectors; its cost hardly depends on k): the subspace iteration (9–12 iterations) costs about
+ * as much once s ≈ n/12. Measured on covariances of MNIST-derived data (bench/eigh.ts's kind;
+ * lavapipe/GL, best of 3, ms, load average 1.8): n = 512: tridiagonal 67–101, subspace s = 14: 29,
+ * s = 26: 49, s = 48: 97, s = 72: 154; n = 784: tridiagonal 178–249, s = 14: 39, s = 26: 105,
+ * s = 48: 166, s = 72: 343. So eighTop takes the tridiagonal route when s > n/12
+ * (FULL_EIGH_FRACTION).
  */
 import { noGrad } from '../autograd.js';
 import { tensor } from '../ops/creation.js';
@@ -34,7 +36,7 @@ import { Generator } from '../random.js';
 import { formatShape } from '../shape.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { eigh, type EighResult } from './eigh.js';
+import { eigh, eighLeading } from './eigh.js';
 import { checkFinite, checkMatrix, matrixStats } from './matrix-stats.js';
 
 export interface EighTopOptions {
@@ -104,8 +106,8 @@ export function orthonormalize(y: ArrayLike<number>, n: number, s: number): Floa
   return q;
 }
 
-/** eighTop runs the full eigh when s = k + oversample exceeds this fraction of n (header). */
-const FULL_EIGH_FRACTION = 1 / 5;
+/** eighTop takes the tridiagonal route when s = k + oversample exceeds this fraction of n (header). */
+const FULL_EIGH_FRACTION = 1 / 12;
 
 function subspaceSize(k: number, opts: EighTopOptions): number {
   return k + (opts.oversample ?? Math.max(10, Math.ceil(k / 2)));
@@ -125,18 +127,15 @@ async function relativeResidual(av: Tensor, v: Tensor, theta: Tensor): Promise<n
 }
 
 /**
- * The leading pairs of a full eigh of a, as many as `count` picks from the descending eigenvalues
- * (the rest are disposed), with their residual.
+ * The leading pairs of a, as many as `count` picks from all n eigenvalues (descending), by the
+ * tridiagonal eigh, which forms only those eigenvectors; with their residual.
  */
-async function leading(a: Tensor, full: EighResult, count: (values: Float32Array) => number): Promise<EighTopResult> {
-  const k = count(await full.values.toArray() as Float32Array);
-  const [values, vectors] = noGrad(() => [slice(full.values, 0, 0, k), slice(full.vectors, 1, 0, k)]);
-  full.values.dispose();
-  full.vectors.dispose();
-  const av = noGrad(() => matmul(a, vectors!));
-  const residual = await relativeResidual(av, vectors!, values!);
+async function leading(a: Tensor, onWarning: EighTopOptions['onWarning'], count: (values: Float64Array) => number): Promise<EighTopResult> {
+  const { values, vectors } = await eighLeading(a, { onWarning }, count);
+  const av = noGrad(() => matmul(a, vectors));
+  const residual = await relativeResidual(av, vectors, values);
   av.dispose();
-  return { values: values!, vectors: vectors!, iterations: 0, residual };
+  return { values, vectors, iterations: 0, residual };
 }
 
 export async function eighTop(a: Tensor, k: number, opts: EighTopOptions = {}): Promise<EighTopResult> {
@@ -145,7 +144,7 @@ export async function eighTop(a: Tensor, k: number, opts: EighTopOptions = {}): 
   if (n !== cols) throw new RangeError(`eighTop: a must be square [n, n], got ${formatShape(a.shape)}`);
   checkCount('eighTop', k, n);
   const s = subspaceSize(k, opts);
-  if (s > FULL_EIGH_FRACTION * n) return leading(a, await eigh(a, { onWarning: opts.onWarning }), () => k);
+  if (s > FULL_EIGH_FRACTION * n) return leading(a, opts.onWarning, () => k);
   const tol = opts.tol ?? 1e-5;
   const maxIters = opts.maxIters ?? 60;
   const checkEvery = opts.checkEvery ?? 3;
@@ -197,8 +196,8 @@ async function rayleighRitz(q: Tensor, y: Tensor, k: number, opts: EighTopOption
   return { values, vectors, residual };
 }
 
-/** eighEnergy retries with the full eigh once the next subspace would exceed this fraction of n. */
-const RETRY_FRACTION = 1 / 10;
+/** eighEnergy tries the subspace iteration first only while s is at most this fraction of n (eighEnergy). */
+const PROBE_FRACTION = 1 / 40;
 
 export interface EighEnergyResult extends EighTopResult {
   /** trace(a). */
@@ -209,14 +208,15 @@ export interface EighEnergyResult extends EighTopResult {
 
 /**
  * The fewest leading eigenpairs of a (symmetric positive semidefinite) whose eigenvalues sum to at
- * least fraction·trace(a). Tries k = initialK (default 32); while the leading k fall short, retries
- * with k at least doubled and at least k + deficit/θ_k (no missing eigenvalue exceeds θ_k), or with
- * the full eigh as soon as a retry's s would exceed n/10: such a subspace run costs over half a full
- * eigh (parity at s ≈ n/5, eighTop's header) and may fall short again. On the seed experiment's
- * MNIST Σ (n = 784, fraction 0.99, k = 291) that is one probe at k = 32 and the full eigh, 1.0–1.4 s
- * (medians of 5, load average 4–8; the full eigh alone 0.78 s); doubling through k = 69, 138, 276
- * took 4.1–4.9 s. The residual of pairs from the full eigh is measured like the subspace one's
- * (one n×n by n×k matmul, ≈ 0.1 s here).
+ * least fraction·trace(a). The tridiagonal eigh computes all eigenvalues before any eigenvector, so
+ * it takes the count from them and forms just those vectors: one pass, whatever the count. Where
+ * that pass is expensive against a small subspace run (s = initialK + oversample ≤ n/40, so n ≥ 1,920
+ * for the default initialK = 32), eighEnergy first tries eighTop(a, initialK) and keeps its pairs
+ * when they suffice. The tradeoff at n = 784 (eighTop's header): a probe at s = 14–18 costs 20–30 % of
+ * the tridiagonal route, one at the default s = 48 about 70 %, and gradient projection (fraction
+ * 0.99: k = 160–350 for the seed experiment's layers) would always fall short and pay both.
+ * The residual of the tridiagonal route's pairs is measured like the subspace one's (one n×n by n×k
+ * matmul).
  */
 export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptions & { initialK?: number } = {}): Promise<EighEnergyResult> {
   checkMatrix('eighEnergy', 'a', a);
@@ -228,19 +228,10 @@ export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptio
   const trace = stats.diagonal.reduce((x, y) => x + y, 0);
   if (!(trace > 0)) throw new RangeError(`eighEnergy: a must be positive semidefinite with a positive trace, got trace ${trace}`);
   const target = fraction * trace;
-  for (let k = Math.min(n, opts.initialK ?? 32); ;) {
-    if (subspaceSize(k, opts) > FULL_EIGH_FRACTION * n) {
-      let explained = 0;
-      const top = await leading(a, await eigh(a, { onWarning: opts.onWarning }), (values) => {
-        const cut = energyCut(values, target);
-        explained = cut.acc / trace;
-        return cut.keep;
-      });
-      return { ...top, trace, explained };
-    }
-    const top = await eighTop(a, k, opts);
-    const values = await top.values.toArray();
-    const { keep, acc } = energyCut(values, target);
+  const probe = Math.min(n, opts.initialK ?? 32);
+  if (subspaceSize(probe, opts) <= PROBE_FRACTION * n) {
+    const top = await eighTop(a, probe, opts);
+    const { keep, acc } = energyCut(await top.values.toArray(), target);
     if (acc >= target) {
       const [v, vec] = noGrad(() => [slice(top.values, 0, 0, keep), slice(top.vectors, 1, 0, keep)]);
       top.values.dispose();
@@ -249,12 +240,14 @@ export async function eighEnergy(a: Tensor, fraction: number, opts: EighTopOptio
     }
     top.values.dispose();
     top.vectors.dispose();
-    // Every missing eigenvalue is at most θ_k, so at least deficit/θ_k more are needed.
-    const last = values[k - 1]!;
-    const atLeast = last > 0 ? k + Math.ceil((target - acc) / last) : n;
-    k = Math.min(n, Math.max(2 * k, atLeast));
-    if (subspaceSize(k, opts) > RETRY_FRACTION * n) k = n;
   }
+  let explained = 0;
+  const top = await leading(a, opts.onWarning, (values) => {
+    const cut = energyCut(values, target);
+    explained = cut.acc / trace;
+    return cut.keep;
+  });
+  return { ...top, trace, explained };
 }
 
 /** The fewest leading values (descending) whose sum reaches target (all of them if none do), and that sum. */

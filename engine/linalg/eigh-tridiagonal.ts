@@ -1,28 +1,35 @@
 /**
  * Symmetric eigendecomposition by Householder tridiagonalisation on the GPU, the implicit QL
- * iteration on the host, and the eigenvector work back on the GPU:
- *   1. T = QᵀAQ: 2n dispatches (kernels/tridiagonalize.wgsl.ts), ≈ (4/3)n³ flops;
- *   2. T = ZΛZᵀ: QL in float64 on the host, O(n²) (tridiagonal-ql.ts), recording its rotations;
- *   3. W = Zᵀ: the rotations applied to the rows of I (kernels/rotation-chains.wgsl.ts), 6n flops
- *      per rotation, ≈ 0.8n² rotations (fewer where T splits): ≈ 4.5n³ flops;
- *   4. Vᵀ = W·Qᵀ: blocked reflectors as matmuls (reflector-blocks.ts), ≈ 4n³ flops;
- *   5. rows of Vᵀ sorted by eigenvalue, normalised and transposed into columns (gather.ts).
- * Measured at n = 784 (random symmetric, lavapipe, load average 4–8, ms): reduction 240–350, QL
- * 8–13 (473k rotations in 1,194 chains), rotations 350–420, back-transformation 230–330 (blocks of
- * 32, 64 and 128 reflectors all within noise of each other), final gather 10–20. The QL deflation
- * threshold 2⁻³⁰ instead of 2⁻⁵² saves 15% of the rotations (n = 512: 209k instead of 245k).
- * Not done: forming Qᵀ first by growing its trailing block one reflector block at a time, then
- * rotating its rows (≈ (4/3)n³ instead of 4n³ flops for step 4, ≈ 0.2 s at 784). Tensors have no
- * offsets, so each block would copy the growing block into a larger identity (concat) first.
+ * iteration on the host, and the eigenvector work back on the GPU, for the eigenpairs a caller picks
+ * from the eigenvalues (all of them for `eigh`, the leading ones for `eighEnergy`): only the k
+ * picked eigenvectors are formed.
+ *   1. T = QᵀAQ: n + 1 dispatches (kernels/tridiagonalize.wgsl.ts), ≈ (4/3)n³ flops;
+ *   2. T = ZΛZᵀ: QL in float64 on the host, O(n²) (tridiagonal-ql.ts), which records its rotations
+ *      G_1 … G_R (Z = G_1···G_R); the caller picks k eigenvalues, K their indices;
+ *   3. Z_K = G_1···G_R·E_K (E_K: columns K of I): the rotations applied to the rows of the n×k matrix
+ *      E_K, last one first (kernels/rotation-sweeps.wgsl.ts), 6k flops per rotation, ≈ 0.8n² rotations
+ *      (fewer where T splits): ≈ 4.8n²k flops;
+ *   4. V_K = Q·Z_K: blocked reflectors as matmuls (reflector-blocks.ts), ≈ 2n²k flops;
+ *   5. columns normalised (kernels/eigenvector-columns.wgsl.ts).
+ * Rows reversed: the rotation kernel walks every chain from its bottom row up, (m−1, m) down to
+ * (l, l+1), which is QL's recording order; step 3 needs each chain backwards. On reversed rows (row r holds
+ * component n−1−r) a backward chain is again a bottom-up chain with the same (c, s): rotation
+ * (c, s) on components (i, i+1) applies G as (x, y) ↦ (cx + sy, −sx + cy), and that is the kernel's
+ * (x', y') ↦ (cx' − sy', sx' + cy') for x' = y, y' = x, stored in rows n−2−i and n−1−i. So step 3
+ * runs the chains in reverse order, each chain's rotations reversed, on row indices reversed. The
+ * reversal also puts each reflector's support (components > j) in the top rows, which step 4 uses.
+ * Measured at n = 784 (QL on the seed experiment's MNIST covariance, lavapipe): 380k rotations in
+ * 982 chains. The QL deflation threshold 2⁻³⁰ instead of 2⁻⁵² saves 15% of the rotations.
  */
-import { CHAIN_BYTES, CHAIN_WORKGROUP, ROTATION_BYTES, rotationChainsKernel } from '../../kernels/rotation-chains.wgsl.js';
-import { TRIDIAG_LOAD_WORKGROUP, UPDATE_WORKGROUP, tridiagLoadKernel, tridiagReflectKernel, tridiagUpdateKernel } from '../../kernels/tridiagonalize.wgsl.js';
+import { COLUMNS_WORKGROUP, eigenvectorColumnsKernel } from '../../kernels/eigenvector-columns.wgsl.js';
+import { descendingOrder } from '../../kernels/jacobi-gather.wgsl.js';
+import { PAIR_BYTES, SWEEP_WORKGROUP, rotationSweepsKernel, sweepTable } from '../../kernels/rotation-sweeps.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
+import { STEP_COLUMNS, STEP_WORKGROUP, TRIDIAG_LOAD_WORKGROUP, tridiagLoadKernel, tridiagStepKernel } from '../../kernels/tridiagonalize.wgsl.js';
 import type { Device } from '../device.js';
 import { tensor } from '../ops/creation.js';
-import type { Tensor } from '../tensor.js';
-import type { EigenRows } from './eigen-rows.js';
-import { applyReflectorsRight } from './reflector-blocks.js';
+import { emptyTensor, type Tensor } from '../tensor.js';
+import { applyReflectorsLeft } from './reflector-blocks.js';
 import { tridiagonalQl, type QlResult } from './tridiagonal-ql.js';
 
 /** Reflectors per compact-WY block of the back-transformation (one matmul tile wide). */
@@ -33,22 +40,21 @@ export interface Tridiagonal {
   e: Float32Array;
   /** [n, N]: row k is v_k. */
   y: Float32Array;
-  /** Row stride of y: n rounded up to a multiple of 4. */
+  /** Row stride of y: n rounded up to a multiple of STEP_COLUMNS (kernels/tridiagonalize.wgsl.ts). */
   N: number;
 }
 
 /** Step 1 (header): T's diagonal and off-diagonal and the reflectors, read back to the host. */
 export async function tridiagonalize(device: Device, a: GPUBuffer, n: number): Promise<Tridiagonal> {
-  const N = Math.ceil(n / 4) * 4;
+  const N = Math.ceil(n / STEP_COLUMNS) * STEP_COLUMNS;
   const work = device.allocate(N * N * 4);
   const y = device.allocate((N + 1) * N * 4);
   const vecs = device.allocate(4 * N * 4);
+  const scratch = device.allocate(Math.ceil(N / STEP_COLUMNS / STEP_WORKGROUP) * N * 4);
   try {
     device.dispatch(tridiagLoadKernel(), new Uint32Array([n, N]), [a, work, y, vecs], grid1d(N * N, TRIDIAG_LOAD_WORKGROUP));
     for (let k = 0; k < n; k++) {
-      const params = new Uint32Array([N, k]);
-      device.dispatch(tridiagReflectKernel(), params, [work, y, vecs], [1, 1, 1]);
-      if (k + 1 < n) device.dispatch(tridiagUpdateKernel(), params, [work, y, vecs], grid1d(N / 4 - Math.floor((k + 1) / 4), UPDATE_WORKGROUP));
+      device.dispatch(tridiagStepKernel(), new Uint32Array([N, k]), [work, y, vecs, scratch], grid1d(N / STEP_COLUMNS - Math.floor((k + 1) / STEP_COLUMNS), STEP_WORKGROUP));
     }
     const de = new Float32Array(await device.read(vecs, 2 * N * 4, 2 * N * 4));
     const reflectors = new Float32Array(await device.read(y, n * N * 4, N * 4));
@@ -57,47 +63,94 @@ export async function tridiagonalize(device: Device, a: GPUBuffer, n: number): P
     device.release(work);
     device.release(y);
     device.release(vecs);
+    device.release(scratch);
   }
 }
 
 /**
- * Step 3 (header): W [n, N] = I with the QL rotations applied to its rows, one dispatch per chunk of
- * whole chains holding at most maxRotations rotations (default: what one storage binding holds).
+ * Applies chains (first, l, m, 0) of rotations cs (pairs) to the rows of w [rows, S] in order
+ * (kernels/rotation-sweeps.wgsl.ts), one dispatch per run of whole groups whose table holds at most
+ * maxPairs pairs (default: what one storage binding holds; a larger group goes alone).
  */
-export function rotatedIdentity(device: Device, n: number, N: number, ql: QlResult, maxRotations = Math.floor(device.limits.maxStorageBufferBindingSize / ROTATION_BYTES)): Tensor {
+function applyChains(device: Device, w: GPUBuffer, S: number, chains: Uint32Array, cs: ArrayLike<number>, maxPairs = Math.floor(device.limits.maxStorageBufferBindingSize / PAIR_BYTES)): void {
+  const { groups, pairs } = sweepTable(chains, cs);
+  const total = groups.length / 4;
+  const startOf = (q: number) => (q < total ? groups[4 * q]! : pairs.length / 2);
+  for (let q0 = 0; q0 < total;) {
+    let q1 = q0 + 1;
+    while (q1 < total && startOf(q1 + 1) - startOf(q0) <= maxPairs) q1++;
+    const chunk = groups.slice(4 * q0, 4 * q1);
+    for (let q = 0; q < q1 - q0; q++) chunk[4 * q]! -= startOf(q0);
+    const groupBuf = device.allocate(chunk.byteLength);
+    const pairBuf = device.allocate((startOf(q1) - startOf(q0)) * PAIR_BYTES);
+    device.upload(groupBuf, chunk);
+    device.upload(pairBuf, pairs.subarray(2 * startOf(q0), 2 * startOf(q1)));
+    device.dispatch(rotationSweepsKernel(), new Uint32Array([S / 4, q1 - q0]), [groupBuf, pairBuf, w], grid1d(S / 4, SWEEP_WORKGROUP));
+    device.release(groupBuf);
+    device.release(pairBuf);
+    q0 = q1;
+  }
+}
+
+/** W [n, N] = I with the QL rotations applied to its rows in recording order: W = Zᵀ (test/kernels/rotation-chains.test.ts drives the chunking through it). */
+export function rotatedIdentity(device: Device, n: number, N: number, ql: QlResult, maxPairs?: number): Tensor {
   const eye = new Float32Array(n * N);
   for (let i = 0; i < n; i++) eye[i * N + i] = 1;
   const w = tensor(eye, [n, N], { device });
-  const total = ql.chains.length / 4;
-  /** One past chain t's last rotation. */
-  const endOf = (t: number) => ql.chains[4 * t]! + ql.chains[4 * t + 2]! - ql.chains[4 * t + 1]!;
-  for (let t0 = 0; t0 < total;) {
-    const first = ql.chains[4 * t0]!;
-    let t1 = t0;
-    do t1++; while (t1 < total && endOf(t1) - first <= maxRotations);
-    const chains = ql.chains.slice(4 * t0, 4 * t1);
-    for (let t = 0; t < t1 - t0; t++) chains[4 * t]! -= first;
-    const end = endOf(t1 - 1);
-    const chainBuf = device.allocate((t1 - t0) * CHAIN_BYTES);
-    const csBuf = device.allocate((end - first) * ROTATION_BYTES);
-    device.upload(chainBuf, chains);
-    device.upload(csBuf, Float32Array.from(ql.cs.subarray(2 * first, 2 * end)));
-    device.dispatch(rotationChainsKernel(), new Uint32Array([N / 4, t1 - t0]), [chainBuf, csBuf, w.buffer], grid1d(N / 4, CHAIN_WORKGROUP));
-    device.release(chainBuf);
-    device.release(csBuf);
-    t0 = t1;
-  }
+  applyChains(device, w.buffer, N, ql.chains, ql.cs, maxPairs);
   return w;
 }
 
-/** Steps 1–4 (header) for the symmetric matrix in `a` [n, n] with ‖a‖_F = norm. */
-export async function eighTridiagonal(device: Device, a: GPUBuffer, n: number, norm: number): Promise<EigenRows> {
+/**
+ * Step 3 (header): J·Z_K as a [rows, S] buffer (S = k rounded up to a multiple of 4, zero past
+ * column k and row n), column c for eigenvalue index picked[c].
+ */
+export function rotatedColumns(device: Device, n: number, rows: number, ql: QlResult, picked: readonly number[]): GPUBuffer {
+  const S = Math.ceil(picked.length / 4) * 4;
+  const x = new Float32Array(rows * S);
+  picked.forEach((i, c) => { x[(n - 1 - i) * S + c] = 1; });
+  const w = device.allocate(x.byteLength);
+  device.upload(w, x);
+  // Chains and rotations in reverse order, row indices reversed (header).
+  const total = ql.chains.length / 4, R = ql.cs.length / 2;
+  const chains = new Uint32Array(4 * total);
+  for (let t = 0; t < total; t++) {
+    const [first, l, m] = ql.chains.subarray(4 * (total - 1 - t), 4 * (total - t));
+    chains.set([R - first! - (m! - l!), n - 1 - m!, n - 1 - l!, 0], 4 * t);
+  }
+  const cs = new Float64Array(2 * R);
+  for (let r = 0; r < R; r++) {
+    cs[2 * r] = ql.cs[2 * (R - 1 - r)]!;
+    cs[2 * r + 1] = ql.cs[2 * (R - 1 - r) + 1]!;
+  }
+  applyChains(device, w, S, chains, cs);
+  return w;
+}
+
+export interface TridiagonalEigen {
+  /** The picked eigenvalues, descending. */
+  values: Float64Array;
+  /** [n, k]: column c is the unit eigenvector of values[c]. */
+  vectors: Tensor;
+  /** √Σ e_l² over the off-diagonal entries the QL set to zero (tridiagonal-ql.ts). */
+  neglected: number;
+}
+
+/**
+ * Steps 1–5 (header) for the symmetric matrix in `a` [n, n]: `count` receives all n eigenvalues,
+ * descending, and says how many leading ones to return with their eigenvectors (1..n).
+ */
+export async function eighTridiagonal(device: Device, a: GPUBuffer, n: number, count: (descending: Float64Array) => number): Promise<TridiagonalEigen> {
   const t = await tridiagonalize(device, a, n);
   const ql = tridiagonalQl(t.d, t.e);
-  const w = rotatedIdentity(device, n, t.N, ql);
-  const rows = applyReflectorsRight(w, t.y, Math.max(0, n - 2), t.N, REFLECTOR_BLOCK);
-  return {
-    method: 'tridiagonal', values: ql.values, buffer: rows.buffer, rows: n, stride: t.N, sweeps: 0,
-    offNorm: norm > 0 ? ql.neglected / norm : 0, release: () => rows.dispose(),
-  };
+  const order = descendingOrder(ql.values);
+  const values = Float64Array.from(order, (i) => ql.values[i]!);
+  const k = count(values);
+  const S = Math.ceil(k / 4) * 4;
+  const z = rotatedColumns(device, n, t.N, ql, order.slice(0, k));
+  const v = applyReflectorsLeft(device, z, t.N, S, t.y, Math.max(0, n - 2), n, t.N, REFLECTOR_BLOCK);
+  const vectors = emptyTensor(device, [n, k]);
+  device.dispatch(eigenvectorColumnsKernel(), new Uint32Array([n, k, S / 4]), [v, vectors.buffer], grid1d(S / 4, COLUMNS_WORKGROUP));
+  device.release(v);
+  return { values: values.subarray(0, k), vectors, neglected: ql.neglected };
 }

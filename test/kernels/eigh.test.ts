@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { covarianceReference } from '../../kernels/covariance.reference.js';
 import { jacobiEighReference, roundRobinPair } from '../../kernels/jacobi.reference.js';
+import { eighLeading } from '../../engine/linalg/eigh.js';
 import { orthonormalize } from '../../engine/linalg/eigh-top.js';
 import { useDevice } from '../helpers/device.js';
 import { randomArray, toF32 } from '../helpers/numeric.js';
@@ -119,6 +120,26 @@ describe('linalg.eigh (tridiagonal and Jacobi)', () => {
     await checkEigh(await seed.toArray() as Float32Array, d, 'MNIST second moment, normalised');
   });
 
+  for (const method of METHODS) {
+    it(`eighLeading forms only the pairs the count keeps, the same as eigh's leading ones (${method})`, async () => {
+      const n = 33, k = 7;
+      const a = withSpectrum(Array.from({ length: n }, (_, i) => Math.cos(i)), 8);
+      const full = await linalg.eigh(wc.tensor(a, [n, n]), { method });
+      let seen: Float64Array | null = null;
+      const top = await eighLeading(wc.tensor(a, [n, n]), { method }, (values) => { seen = values; return k; });
+      const fullValues = await full.values.toArray();
+      expect(Array.from(seen!, Math.fround)).toEqual(Array.from(fullValues));
+      expect(top.values.shape).toEqual([k]);
+      expect(top.vectors.shape).toEqual([n, k]);
+      expect(Array.from(await top.values.toArray())).toEqual(Array.from(fullValues.slice(0, k)));
+      // Columns never mix (rotations, reflector blocks and normalisation act per column): bit for bit.
+      const fullVectors = await full.vectors.toArray();
+      const vectors = await top.vectors.toArray();
+      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) expect(vectors[i * k + c], `v[${i}, ${c}]`).toBe(fullVectors[i * n + c]);
+      await expect(eighLeading(wc.tensor(a, [n, n]), { method }, () => 0)).rejects.toThrow('eigh: the number of eigenpairs to keep must be an integer in [1, 33], got 0');
+    });
+  }
+
   it('defaults to the tridiagonal method', async () => {
     const r = await linalg.eigh(wc.tensor(withSpectrum([3, 2, 1], 1), [3, 3]));
     expect(r.method).toBe('tridiagonal');
@@ -179,9 +200,12 @@ describe('linalg.eighTop / eighEnergy (subspace iteration + Rayleigh–Ritz)', (
     }
   });
 
-  for (const k of [1, 5, 17]) {
-    it(`finds the leading ${k} eigenpairs (n = ${n})`, async () => {
-      const r = await linalg.eighTop(wc.tensor(a, [n, n]), k);
+  // n = 129: the subspace iteration runs while s = k + oversample ≤ n/12 (10.75), so k = 1 and 5
+  // with oversample 5; k = 17 (s = 27) takes the tridiagonal route.
+  for (const [k, opts, path] of [[1, { oversample: 5 }, 'subspace'], [5, { oversample: 5 }, 'subspace'], [17, {}, 'tridiagonal']] as const) {
+    it(`finds the leading ${k} eigenpairs (n = ${n}, ${path})`, async () => {
+      const r = await linalg.eighTop(wc.tensor(a, [n, n]), k, opts);
+      expect(r.iterations > 0).toBe(path === 'subspace');
       expect(r.vectors.shape).toEqual([n, k]);
       const values = await r.values.toArray();
       const vectors = await r.vectors.toArray();
@@ -193,28 +217,32 @@ describe('linalg.eighTop / eighEnergy (subspace iteration + Rayleigh–Ritz)', (
     });
   }
 
-  it('uses the full eigh when s = k + oversample > n/5', async () => {
+  it('takes the tridiagonal route when s = k + oversample > n/12', async () => {
     const small = withSpectrum([5, 4, 3, 2, 1, 0.5, 0.25], 2);
     const r = await linalg.eighTop(wc.tensor(small, [7, 7]), 3);
     expect(r.iterations).toBe(0);
     expectSorted(Array.from(await r.values.toArray()), [5, 4, 3]);
-    // n = 129: k = 5 (s = 15) iterates, k = 17 (s = 27 > 25.8) does not.
-    expect((await linalg.eighTop(wc.tensor(a, [n, n]), 5)).iterations).toBeGreaterThan(0);
-    const full = await linalg.eighTop(wc.tensor(a, [n, n]), 17);
+    // n = 129: k = 5 with the default oversample (s = 15 > 10.75) does not iterate.
+    const full = await linalg.eighTop(wc.tensor(a, [n, n]), 5);
     expect(full.iterations).toBe(0);
     // The residual is measured, as for the subspace path: float32 rounding level, not zero.
     expect(full.residual).toBeGreaterThan(0);
     expect(full.residual).toBeLessThanOrEqual(1e-5);
   });
 
-  // From k = 8 (s = 18 ≤ n/5): 0.5 needs 7 pairs, found by the first subspace run; 0.9 needs 22, and
-  // the retry (s > n/10) is the full eigh.
-  for (const [fraction, path] of [[0.5, 'subspace'], [0.9, 'full eigh']] as const) {
+  // A subspace probe needs s = initialK + oversample ≤ n/40 (3.2 here): initialK 1, oversample 2.
+  // 0.05 needs 1 pair, which the probe finds; 0.5 needs 7 and 0.9 needs 22, so the probe falls short
+  // and the tridiagonal route gives them; without the options there is no probe.
+  for (const [fraction, opts, path] of [
+    [0.05, { initialK: 1, oversample: 2 }, 'subspace'],
+    [0.5, { initialK: 1, oversample: 2 }, 'probe, then tridiagonal'],
+    [0.9, {}, 'tridiagonal'],
+  ] as const) {
     it(`eighEnergy keeps the fewest leading pairs that explain ${fraction} of the trace (${path})`, async () => {
       const trace = lambda.reduce((x, y) => x + y, 0);
       let acc = 0, want = 0;
       while (acc < fraction * trace) acc += lambda[want++]!;
-      const r = await linalg.eighEnergy(wc.tensor(a, [n, n]), fraction, { initialK: 8 });
+      const r = await linalg.eighEnergy(wc.tensor(a, [n, n]), fraction, opts);
       expect(r.iterations > 0).toBe(path === 'subspace');
       expect(r.values.shape).toEqual([want]);
       expect(r.vectors.shape).toEqual([n, want]);
@@ -223,7 +251,9 @@ describe('linalg.eighTop / eighEnergy (subspace iteration + Rayleigh–Ritz)', (
       expect(Math.abs(r.explained - acc / trace)).toBeLessThan(1e-4);
       expect(r.residual).toBeLessThanOrEqual(1e-5);
       const values = await r.values.toArray();
-      expect(eigResidual(a, n, values, await r.vectors.toArray(), want) * frobenius(a) / lambda[0]!).toBeLessThanOrEqual(TOL * Math.sqrt(want));
+      const vectors = await r.vectors.toArray();
+      expect(eigResidual(a, n, values, vectors, want) * frobenius(a) / lambda[0]!).toBeLessThanOrEqual(TOL * Math.sqrt(want));
+      expect(orthogonalityError(vectors, n, want)).toBeLessThanOrEqual(TOL);
     });
   }
 

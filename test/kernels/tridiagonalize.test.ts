@@ -73,7 +73,7 @@ describe('tridiagonalize (GPU Householder reduction)', () => {
       const t = await tridiagonalize(device(), wc.tensor(a, [n, n]).buffer, n);
       const ref = tridiagonalizeReference(a, n);
       const tol = 1e-5 * frobenius(a);
-      expect(t.N).toBe(Math.ceil(n / 4) * 4);
+      expect(t.N).toBe(Math.ceil(n / 16) * 16);
       for (let i = 0; i < n; i++) expect(Math.abs(t.d[i]! - ref.d[i]!), `n=${n} d_${i}`).toBeLessThanOrEqual(tol);
       for (let i = 0; i + 1 < n; i++) expect(Math.abs(t.e[i]! - ref.e[i]!), `n=${n} e_${i}`).toBeLessThanOrEqual(tol);
       for (let k = 0; k < n; k++) {

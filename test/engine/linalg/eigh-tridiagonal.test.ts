@@ -1,20 +1,26 @@
 /**
- * The host parts of the tridiagonal eigh: the QL iteration with recorded rotations
- * (tridiagonal-ql.ts), checked in float64 against the dense Jacobi reference, and the compact WY
- * back-transformation (reflector-blocks.ts).
+ * The parts of the tridiagonal eigh: the QL iteration with recorded rotations (tridiagonal-ql.ts),
+ * checked in float64 against the dense Jacobi reference; the compact WY back-transformation on
+ * reversed rows (reflector-blocks.ts); the final normalised columns
+ * (kernels/eigenvector-columns.wgsl.ts) against their float64 reference.
  *
  * Tolerances: QL deflates at |e| ≤ 2⁻³⁰·‖T‖-ish, which moves eigenvalues and residuals by about
  * 1e-9·‖T‖; everything else is float64 (1e-13). The tests allow 1e-8 relative for values and
  * residuals and 1e-12 for orthogonality (rotations are exactly orthogonal up to float64 rounding).
  * The GPU back-transformation is float32 matmuls with K ≤ 2·12 terms per entry: errors ≈ K·ε₃₂
- * relative to the operands' scale, well inside the 1e-5 allowed.
+ * relative to the operands' scale, well inside the 1e-5 allowed. The column normalisation sums n
+ * squares and takes one inverse square root in float32: relative error ≲ (n/2 + 2)·ε₃₂ ≈ 1.4e-6 for
+ * n = 19, on outputs of magnitude ≤ 1; the test allows 3e-6.
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../../index.js';
-import { applyReflectorsRight, compactWyFactor } from '../../../engine/linalg/reflector-blocks.js';
+import { applyReflectorsLeft, compactWyFactor } from '../../../engine/linalg/reflector-blocks.js';
 import { tridiagonalQl } from '../../../engine/linalg/tridiagonal-ql.js';
+import { eigenvectorColumnsReference } from '../../../kernels/eigenvector-columns.reference.js';
+import { COLUMNS_WORKGROUP, eigenvectorColumnsKernel } from '../../../kernels/eigenvector-columns.wgsl.js';
 import { jacobiEighReference } from '../../../kernels/jacobi.reference.js';
 import { rotationChainsReference } from '../../../kernels/rotation-chains.reference.js';
+import { grid1d } from '../../../kernels/spec.js';
 import { useDevice } from '../../helpers/device.js';
 import { expectClose, randomArray } from '../../helpers/numeric.js';
 
@@ -102,27 +108,27 @@ function reflectors(count: number, N: number, n: number, seed: number): Float32A
   return y;
 }
 
-/** x ← x·H for H = I − 2vvᵀ, x [rows, N] (float64). */
-function reflectRight(x: Float64Array, rows: number, N: number, v: ArrayLike<number>): void {
-  for (let r = 0; r < rows; r++) {
+/** x ← H·x for H = I − 2vvᵀ, x [N, cols] (float64). */
+function reflectLeft(x: Float64Array, N: number, cols: number, v: ArrayLike<number>): void {
+  for (let c = 0; c < cols; c++) {
     let s = 0;
-    for (let i = 0; i < N; i++) s += x[r * N + i]! * v[i]!;
-    for (let i = 0; i < N; i++) x[r * N + i]! -= 2 * s * v[i]!;
+    for (let i = 0; i < N; i++) s += v[i]! * x[i * cols + c]!;
+    for (let i = 0; i < N; i++) x[i * cols + c]! -= 2 * s * v[i]!;
   }
 }
 
 describe('compact WY back-transformation', () => {
-  useDevice();
+  const device = useDevice();
   const N = 12, n = 11, count = 9;
   const y = reflectors(count, N, n, 4);
 
   it('I − U·T·Uᵀ is the product of the block reflectors', () => {
     const b = 5;
     const T = compactWyFactor(y, b, N);
-    // Rows of P = H₀···H_{b−1}: start from I, multiply by each H on the right.
+    // P = H₀···H_{b−1}: start from I, apply each H from the left, last first.
     const p = new Float64Array(N * N);
     for (let i = 0; i < N; i++) p[i * N + i] = 1;
-    for (let k = 0; k < b; k++) reflectRight(p, N, N, y.subarray(k * N, (k + 1) * N));
+    for (let k = b - 1; k >= 0; k--) reflectLeft(p, N, N, y.subarray(k * N, (k + 1) * N));
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) {
         let utu = 0;
@@ -132,15 +138,39 @@ describe('compact WY back-transformation', () => {
     }
   });
 
-  it('applyReflectorsRight gives W·Qᵀ (blocks of 4: two full, one partial)', async () => {
-    const rows = 7;
-    const w0 = randomArray(rows * N, 8);
-    const w = wc.tensor(Float32Array.from(w0), [rows, N]);
-    const got = applyReflectorsRight(w, y, count, N, 4);
-    // W·Qᵀ = W·H_{count−1}···H₀.
-    const want = Float64Array.from(Float32Array.from(w0));
-    for (let k = count - 1; k >= 0; k--) reflectRight(want, rows, N, y.subarray(k * N, (k + 1) * N));
-    expectClose(await got.toArray(), want, { atol: 1e-5 });
-    expect(w.disposed).toBe(true);
+  it('applyReflectorsLeft gives J·Q·J·X on reversed rows (blocks of 4: two full, one partial)', async () => {
+    const rows = 16, cols = 8;
+    // X [rows, cols]: rows ≥ n zero, as the tridiagonal eigh hands it over.
+    const x0 = Float32Array.from(randomArray(rows * cols, 8).map((v, i) => (i < n * cols ? v : 0)));
+    const dev = device();
+    const x = dev.allocate(x0.byteLength);
+    dev.upload(x, x0);
+    const out = applyReflectorsLeft(dev, x, rows, cols, y, count, n, N, 4);
+    const got = new Float32Array(await dev.read(out, x0.byteLength));
+    dev.release(out);
+    // Y = JX (first n rows reversed), Y ← Q·Y = H₀(H₁(···H_{count−1}·Y)), then back to reversed rows.
+    const yx = new Float64Array(N * cols);
+    for (let r = 0; r < n; r++) for (let c = 0; c < cols; c++) yx[r * cols + c] = x0[(n - 1 - r) * cols + c]!;
+    for (let k = count - 1; k >= 0; k--) reflectLeft(yx, N, cols, y.subarray(k * N, (k + 1) * N));
+    const want = new Float64Array(rows * cols);
+    for (let r = 0; r < n; r++) for (let c = 0; c < cols; c++) want[r * cols + c] = yx[(n - 1 - r) * cols + c]!;
+    expectClose(got, want, { atol: 1e-5 });
+  });
+});
+
+describe('eigenvector columns', () => {
+  const device = useDevice();
+
+  it('reverse the rows, drop the padding and normalise each column (float64 reference)', async () => {
+    const n = 19, rows = 24, S = 12, k = 9;
+    const src = Float32Array.from(randomArray(rows * S, 21).map((v, i) => (Math.floor(i / S) < n ? v : 0)));
+    for (let r = 0; r < rows; r++) src[r * S + 4] = 0; // a zero column stays zero
+    const dev = device();
+    const buf = dev.allocate(src.byteLength);
+    dev.upload(buf, src);
+    const out = wc.zeros([n, k]);
+    dev.dispatch(eigenvectorColumnsKernel(), new Uint32Array([n, k, S / 4]), [buf, out.buffer], grid1d(S / 4, COLUMNS_WORKGROUP));
+    expectClose(await out.toArray(), eigenvectorColumnsReference(src, n, k, S), { atol: 3e-6 });
+    dev.release(buf);
   });
 });
