@@ -32,8 +32,13 @@ import { emptyTensor, type Tensor } from '../tensor.js';
 import { applyReflectorsLeft } from './reflector-blocks.js';
 import { tridiagonalQl, type QlResult } from './tridiagonal-ql.js';
 
-/** Reflectors per compact-WY block of the back-transformation (one matmul tile wide). */
-const REFLECTOR_BLOCK = 64;
+/**
+ * Reflectors per compact-WY block of the back-transformation. The host's T costs b²L/2 per block
+ * (∝ b in all), the dispatches ∝ 1/b. Measured (lavapipe/GL, medians of 5, ms, k = 280 / all n):
+ * n = 512: b = 16 19 / 29, 32 18 / 31, 64 27 / 34, 128 46 / 51; n = 784: b = 16 56 / 88,
+ * 24 39 / 77, 32 36 / 70, 48 38 / 90, 64 46 / 92, 128 69 / 102.
+ */
+const REFLECTOR_BLOCK = 32;
 
 export interface Tridiagonal {
   d: Float32Array;
