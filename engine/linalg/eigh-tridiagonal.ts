@@ -18,8 +18,13 @@
  * (x', y') ↦ (cx' − sy', sx' + cy') for x' = y, y' = x, stored in rows n−2−i and n−1−i. So step 3
  * runs the chains in reverse order, each chain's rotations reversed, on row indices reversed. The
  * reversal also puts each reflector's support (components > j) in the top rows, which step 4 uses.
- * Measured at n = 784 (QL on the seed experiment's MNIST covariance, lavapipe): 380k rotations in
- * 982 chains. The QL deflation threshold 2⁻³⁰ instead of 2⁻⁵² saves 15% of the rotations.
+ * Measured (lavapipe/GL, load average 1.4, ms; uncentred covariances of MNIST-derived data, n = 512
+ * with k = 271 and the seed experiment's n = 784 with k = 280, 380k rotations in 982 chains):
+ * reduction 64–96 / 134–179, QL 3–4 / 6–8, step 3 18–25 / 27–31, step 4 21–30 / 36–46, step 5 ≤ 3.
+ * Before (all n vectors as rows, two dispatches per reduction step with four columns per invocation,
+ * one chain per pass, full-height reflector blocks of 64): 71–119 / 190–223, 3–20 / 11–33, 59–77 /
+ * 131–145, 45–52 / 141–144. The QL deflation threshold 2⁻³⁰ instead of 2⁻⁵² saves 15% of the
+ * rotations.
  */
 import { COLUMNS_WORKGROUP, eigenvectorColumnsKernel } from '../../kernels/eigenvector-columns.wgsl.js';
 import { descendingOrder } from '../../kernels/jacobi-gather.wgsl.js';
