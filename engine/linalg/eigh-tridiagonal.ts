@@ -102,7 +102,7 @@ function applyChains(device: Device, w: GPUBuffer, S: number, chains: Uint32Arra
   }
 }
 
-/** W [n, N] = I with the QL rotations applied to its rows in recording order: W = Zᵀ (test/kernels/rotation-chains.test.ts drives the chunking through it). */
+/** W [n, N] = I with the QL rotations applied to its rows in recording order: W = Zᵀ (test/engine/linalg/rotation-sweeps.test.ts drives the chunking through it). */
 export function rotatedIdentity(device: Device, n: number, N: number, ql: QlResult, maxPairs?: number): Tensor {
   const eye = new Float32Array(n * N);
   for (let i = 0; i < n; i++) eye[i * N + i] = 1;

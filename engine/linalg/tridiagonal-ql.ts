@@ -2,7 +2,7 @@
  * Eigenvalues of a symmetric tridiagonal matrix by the implicit QL iteration with Wilkinson-type
  * shifts (EISPACK tql2, as in JAMA), in float64 on the host, O(n²) per run. The eigenvector
  * accumulation Z ← Z·G, O(n³), is not done here: every rotation is recorded, as chains of
- * adjacent-row rotations for kernels/rotation-chains.wgsl.ts to apply on the GPU.
+ * adjacent-row rotations for kernels/rotation-sweeps.wgsl.ts to apply on the GPU.
  *
  * Deflation: e_m counts as zero when |e_m| ≤ eps·max_{i≤l}(|d_i| + |e_i|). The default eps = 2⁻³⁰
  * sits far below float32 rounding of the input (the tridiagonal comes from a float32 reduction), so

@@ -19,7 +19,7 @@ import { tridiagonalQl } from '../../../engine/linalg/tridiagonal-ql.js';
 import { eigenvectorColumnsReference } from '../../../kernels/eigenvector-columns.reference.js';
 import { COLUMNS_WORKGROUP, eigenvectorColumnsKernel } from '../../../kernels/eigenvector-columns.wgsl.js';
 import { jacobiEighReference } from '../../../kernels/jacobi.reference.js';
-import { rotationChainsReference } from '../../../kernels/rotation-chains.reference.js';
+import { rotationChainsReference } from '../../../kernels/rotation-sweeps.reference.js';
 import { grid1d } from '../../../kernels/spec.js';
 import { useDevice } from '../../helpers/device.js';
 import { expectClose, randomArray } from '../../helpers/numeric.js';

@@ -2,7 +2,7 @@
  * Rotation sweeps (kernels/rotation-sweeps.wgsl.ts): the host table (sweepTable) and its float64
  * reference against applying the chains one by one, the kernel against the reference, and the
  * eigenvector columns the tridiagonal eigh forms with it (rotatedColumns: chains reversed on reversed
- * rows).
+ * rows), and rotatedIdentity's chunking (whole chains per dispatch) against one dispatch.
  *
  * Tolerances: the table only regroups the same rotations (identity pairs are exact), so in float64
  * the sweeps and the chains agree to rounding, 1e-13 for O(1) data. In float32 each rotation rounds
@@ -12,10 +12,9 @@
  * A wrong stage order, lag, row or sign is O(1).
  */
 import { describe, expect, it } from 'vitest';
-import { rotatedColumns } from '../../../engine/linalg/eigh-tridiagonal.js';
+import { rotatedColumns, rotatedIdentity } from '../../../engine/linalg/eigh-tridiagonal.js';
 import { tridiagonalQl } from '../../../engine/linalg/tridiagonal-ql.js';
-import { rotationChainsReference } from '../../../kernels/rotation-chains.reference.js';
-import { rotationSweepsReference } from '../../../kernels/rotation-sweeps.reference.js';
+import { rotationChainsReference, rotationSweepsReference } from '../../../kernels/rotation-sweeps.reference.js';
 import { PAIR_BYTES, SWEEP_STAGES, SWEEP_WORKGROUP, rotationSweepsKernel, sweepTable } from '../../../kernels/rotation-sweeps.wgsl.js';
 import { grid1d } from '../../../kernels/spec.js';
 import { useDevice } from '../../helpers/device.js';
@@ -105,5 +104,19 @@ describe('rotation sweeps on the GPU', () => {
     const want = new Float64Array(rows * S);
     picked.forEach((i, c) => { for (let r = 0; r < n; r++) want[r * S + c] = zt[i * n + n - 1 - r]!; });
     expectClose(got, want, { atol: 1e-5 });
+  });
+
+  it('rotatedIdentity gives the same W in chunks of whole chains as in one dispatch', async () => {
+    const n = 13, N = 16;
+    const { chains, cs } = chainsOver(SPANS, 9);
+    const ql = { values: new Float64Array(n), chains, cs, neglected: 0 };
+    const whole = await rotatedIdentity(device(), n, N, ql).toArray();
+    // At most 13 rotations per dispatch: the 12-rotation chains go alone, the short ones share.
+    const chunked = await rotatedIdentity(device(), n, N, ql, 13).toArray();
+    expect(Array.from(chunked)).toEqual(Array.from(whole));
+    const want = new Float64Array(n * N);
+    for (let i = 0; i < n; i++) want[i * N + i] = 1;
+    rotationChainsReference(want, N, chains, Float32Array.from(cs));
+    expectClose(whole, want, { atol: 1e-5 });
   });
 });
