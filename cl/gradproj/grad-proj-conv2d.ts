@@ -6,8 +6,8 @@
  * tiling max pool in a Sequential (the seed CNN), it runs as one fused conv2dMaxPool kernel.
  */
 import { conv2d, conv2dMaxPool, unfoldRows, type Generator, type Tensor } from '../../engine/index.js';
-import { pairOf, windowGeometry, type Pair } from '../../engine/ops/window2d.js';
-import type { MaxPoolFusable, TilingMaxPool } from '../../nn/layers/max-pool-fusion.js';
+import { pairOf, type Pair } from '../../engine/ops/window2d.js';
+import { fusedPoolWindow, type MaxPoolFusable, type TilingMaxPool } from '../../nn/layers/max-pool-fusion.js';
 import { kaimingUniform } from '../../nn/init.js';
 import { parameter } from '../../nn/module.js';
 import type { ProjectionCalculator } from './calculators/calculator.js';
@@ -48,9 +48,8 @@ export class GradProjConv2d extends GradProjLayer implements MaxPoolFusable {
    * collecting, the calculator takes the patches from x (patch covariance) or a separate unfold.
    */
   forwardMaxPooled(x: Tensor, pool: TilingMaxPool): Tensor | null {
-    if (x.rank !== 4) return null;
     const opts = { stride: this.stride, padding: this.padding };
-    const window = pool.tilingWindow(windowGeometry('GradProjConv2d', x.shape, this.kernel, opts).out);
+    const window = fusedPoolWindow(x, this.kernel, opts, pool);
     if (!window) return null;
     this.observePatches({ x, kernel: this.kernel, ...opts }, () => unfoldRows(x, this.kernel, opts));
     return conv2dMaxPool(x, this.weight, { ...opts, pool: window });

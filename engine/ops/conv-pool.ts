@@ -49,17 +49,6 @@ function geometry(xShape: readonly number[], wShape: readonly number[], opts: Co
   return { geom, pool: pairOf(OP, 'pool', pool, 1) };
 }
 
-/**
- * True when `pool` windows tile the output of conv2d(x, w, convOpts) — x [N, Cin, H, W] and
- * w [Cout, Cin, kh, kw] — so that conv2dMaxPool computes maxPool2d(conv2d(x, w, convOpts), pool).
- * Throws, as both ops do, for a malformed stride, padding or pool or a kernel larger than the padded input.
- */
-export function poolTilesConvOutput(xShape: readonly number[], wShape: readonly number[], convOpts: ConvPoolGeometryOptions, pool: Pair): boolean {
-  if (xShape.length !== 4 || wShape.length !== 4 || xShape[1] !== wShape[1]) return false;
-  const { geom, pool: k } = geometry(xShape, wShape, convOpts, pool);
-  return geom.out[0] % k[0] === 0 && geom.out[1] % k[1] === 0;
-}
-
 function checkArgs(x: Tensor, w: Tensor, bias: Tensor | undefined): void {
   checkTensor(OP, 'x', x);
   checkTensor(OP, 'w', w);

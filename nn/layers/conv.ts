@@ -4,13 +4,13 @@
  */
 import { conv2d } from '../../engine/ops/conv.js';
 import { conv2dMaxPool } from '../../engine/ops/conv-pool.js';
-import { pairOf, windowGeometry, type Pair } from '../../engine/ops/window2d.js';
+import { pairOf, type Pair } from '../../engine/ops/window2d.js';
 import type { Generator } from '../../engine/random.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { fanIn, kaimingUniform, uniform } from '../init.js';
 import { Module, parameter } from '../module.js';
 import { checkPositiveInt } from './check.js';
-import type { MaxPoolFusable, TilingMaxPool } from './max-pool-fusion.js';
+import { fusedPoolWindow, type MaxPoolFusable, type TilingMaxPool } from './max-pool-fusion.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -48,9 +48,9 @@ export class Conv2d extends Module implements MaxPoolFusable {
 
   /** pool(forward(x)) as one conv2dMaxPool when the pool tiles the output (undilated convolutions). */
   forwardMaxPooled(x: Tensor, pool: TilingMaxPool): Tensor | null {
-    if (this.dilation[0] !== 1 || this.dilation[1] !== 1 || x.rank !== 4) return null;
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) return null;
     const opts = { stride: this.stride, padding: this.padding };
-    const window = pool.tilingWindow(windowGeometry('Conv2d', x.shape, [this.weight.shape[2]!, this.weight.shape[3]!], opts).out);
+    const window = fusedPoolWindow(x, [this.weight.shape[2]!, this.weight.shape[3]!], opts, pool);
     return window && conv2dMaxPool(x, this.weight, { ...opts, bias: this.bias ?? undefined, pool: window });
   }
 }

@@ -5,6 +5,7 @@
  * no full-size output, and a backward that touches only each window's maximum (engine/ops/conv-pool.ts).
  * The result equals pool(conv(x)) up to the order of the convolution's sums.
  */
+import { windowGeometry, type Window2dOptions } from '../../engine/ops/window2d.js';
 import type { Tensor } from '../../engine/tensor.js';
 
 /** A max-pooling layer that can say which tiling window it applies to an input of a given size. */
@@ -25,4 +26,9 @@ export function isTilingMaxPool(m: unknown): m is TilingMaxPool {
 
 export function isMaxPoolFusable(m: unknown): m is MaxPoolFusable {
   return typeof (m as Partial<MaxPoolFusable>).forwardMaxPooled === 'function';
+}
+
+/** The window by which `pool` tiles the output of a kernel×kernel convolution of x [N, C, H, W], or null. */
+export function fusedPoolWindow(x: Tensor, kernel: [number, number], opts: Pick<Window2dOptions, 'stride' | 'padding'>, pool: TilingMaxPool): [number, number] | null {
+  return x.rank === 4 ? pool.tilingWindow(windowGeometry('conv2d', x.shape, kernel, opts).out) : null;
 }

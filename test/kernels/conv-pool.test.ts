@@ -233,16 +233,6 @@ describe('conv2dMaxPool', () => {
     expect(Array.from(await wc.conv2dMaxPool(x, w, opts(c, b)).toArray())).toEqual(Array.from(composed));
   });
 
-  it('poolTilesConvOutput says when the windows tile the conv output', () => {
-    expect(wc.poolTilesConvOutput([8, 1, 28, 28], [32, 1, 5, 5], {}, 6)).toBe(true);
-    expect(wc.poolTilesConvOutput([8, 1, 28, 28], [32, 1, 5, 5], {}, [4, 8])).toBe(true);
-    expect(wc.poolTilesConvOutput([8, 1, 28, 28], [32, 1, 5, 5], {}, 5)).toBe(false);
-    expect(wc.poolTilesConvOutput([8, 1, 28, 28], [32, 1, 5, 5], { padding: 1 }, 6)).toBe(false); // 26×26
-    expect(wc.poolTilesConvOutput([2, 3, 7, 6], [3, 3, 3, 2], { stride: 2, padding: 1 }, [2, 4])).toBe(true); // 4×4
-    expect(wc.poolTilesConvOutput([8, 3, 28, 28], [32, 1, 5, 5], {}, 6)).toBe(false); // channels differ
-    expect(wc.poolTilesConvOutput([28, 28], [32, 1, 5, 5], {}, 6)).toBe(false);
-  });
-
   it('keeps its argmax only while the op is recorded, and frees it in the backward', () => {
     const d = setup(cases[1]!, uniform, 90);
     const x = wc.tensor(d.x, d.xShape), w = wc.tensor(d.w, d.wShape, { requiresGrad: true });
