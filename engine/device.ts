@@ -89,14 +89,18 @@ export class Device {
     }
   }
 
-  /** A storage buffer of at least `bytes` bytes from the pool. */
-  allocate(bytes: number): GPUBuffer {
+  /**
+   * A storage buffer of at least `bytes` bytes: one released earlier in the open batch, else from the
+   * pool. `forUpload`: the caller writes it from the host next, so it comes from the pool (a buffer the
+   * open batch may still read would make that write submit the batch first).
+   */
+  allocate(bytes: number, forUpload = false): GPUBuffer {
     this.check();
     const max = this.gpu.limits.maxStorageBufferBindingSize;
     if (bytes > max) {
       throw new RangeError(`allocate: ${bytes} bytes exceed this adapter's largest storage binding (${max} bytes); split the data into chunks`);
     }
-    return this.batcher.takeReleased(sizeClass(bytes)) ?? this.pool.acquire(bytes);
+    return (forUpload ? undefined : this.batcher.takeReleased(sizeClass(bytes))) ?? this.pool.acquire(bytes);
   }
 
   release(buffer: GPUBuffer): void {

@@ -124,8 +124,8 @@ export class Tensor {
   }
 }
 
-/** Wraps a fresh buffer from the device's pool in a tensor of `shape`. */
-export function emptyTensor(device: Device, shape: readonly number[], dtype: DType = 'float32'): Tensor {
+/** Wraps a fresh buffer in a tensor of `shape` (`forUpload`: to be written from the host; see Device.allocate). */
+export function emptyTensor(device: Device, shape: readonly number[], dtype: DType = 'float32', forUpload = false): Tensor {
   const n = sizeOf(shape);
-  return new Tensor(new Storage(device, device.allocate(Math.max(1, n) * 4)), shape, dtype);
+  return new Tensor(new Storage(device, device.allocate(Math.max(1, n) * 4, forUpload)), shape, dtype);
 }

@@ -91,8 +91,8 @@ function applyChains(device: Device, w: GPUBuffer, S: number, chains: Uint32Arra
     while (q1 < total && startOf(q1 + 1) - startOf(q0) <= maxPairs) q1++;
     const chunk = groups.slice(4 * q0, 4 * q1);
     for (let q = 0; q < q1 - q0; q++) chunk[4 * q]! -= startOf(q0);
-    const groupBuf = device.allocate(chunk.byteLength);
-    const pairBuf = device.allocate((startOf(q1) - startOf(q0)) * PAIR_BYTES);
+    const groupBuf = device.allocate(chunk.byteLength, true);
+    const pairBuf = device.allocate((startOf(q1) - startOf(q0)) * PAIR_BYTES, true);
     device.upload(groupBuf, chunk);
     device.upload(pairBuf, pairs.subarray(2 * startOf(q0), 2 * startOf(q1)));
     device.dispatch(rotationSweepsKernel(), new Uint32Array([S / 4, q1 - q0]), [groupBuf, pairBuf, w], grid1d(S / 4, SWEEP_WORKGROUP));
@@ -119,7 +119,7 @@ export function rotatedColumns(device: Device, n: number, rows: number, ql: QlRe
   const S = Math.ceil(picked.length / 4) * 4;
   const x = new Float32Array(rows * S);
   picked.forEach((i, c) => { x[(n - 1 - i) * S + c] = 1; });
-  const w = device.allocate(x.byteLength);
+  const w = device.allocate(x.byteLength, true);
   device.upload(w, x);
   // Chains and rotations in reverse order, row indices reversed (header).
   const total = ql.chains.length / 4, R = ql.cs.length / 2;

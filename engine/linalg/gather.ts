@@ -11,7 +11,7 @@ import { rowStats } from './matrix-stats.js';
  */
 export function gatherColumns(device: Device, src: GPUBuffer, srcRows: number, stride: number, order: readonly number[], rows: number): Tensor {
   const stats = rowStats(device, src, srcRows, stride);
-  const perm = device.allocate(order.length * 4);
+  const perm = device.allocate(order.length * 4, true);
   device.upload(perm, Uint32Array.from(order));
   const out = emptyTensor(device, [rows, order.length]);
   device.dispatch(gatherNormalizedKernel(), new Uint32Array([rows, order.length, stride]), [src, stats, perm, out.buffer], grid1d(rows * order.length, GATHER_WORKGROUP));

@@ -43,7 +43,7 @@ export function tensor(data: ArrayLike<number> | NestedNumbers, shape?: readonly
   }
   const dtype = opts.dtype ?? 'float32';
   const device = opts.device ?? getDevice();
-  const t = emptyTensor(device, s, dtype);
+  const t = emptyTensor(device, s, dtype, true);
   if (flat.length) {
     const host = dtype === 'int32' ? Int32Array.from(flat) : flat instanceof Float32Array ? flat : Float32Array.from(flat);
     device.upload(t.buffer, host);
@@ -66,7 +66,7 @@ export function full(shape: readonly number[], value: number, opts: CreateOption
   const n = sizeOf(shape);
   if (n > UPLOADED_CONSTANT) return finish(runMap('full', 'p.alpha', [], { alpha: value, shape, device, outDtype: opts.dtype }), opts);
   const dtype = opts.dtype ?? 'float32';
-  const t = emptyTensor(device, shape, dtype);
+  const t = emptyTensor(device, shape, dtype, true);
   if (n > 0) device.upload(t.buffer, (dtype === 'int32' ? new Int32Array(n) : new Float32Array(n)).fill(value));
   return finish(t, opts);
 }

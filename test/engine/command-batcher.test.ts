@@ -97,14 +97,23 @@ describe('CommandBatcher bind groups', () => {
     const b = wc.add(a, 1); // encoded, not submitted: still reads a's buffer
     const buffer = a.buffer;
     a.dispose();
-    const reused = d.stats().reusedInBatch;
+    // Host data goes into a pooled buffer, never one the open batch may still read: no submit.
     const submits = d.stats().submits;
-    const c = wc.tensor([10, 20, 30, 40]); // same size: gets a's buffer back; the upload must wait for b
-    expect(c.buffer).toBe(buffer);
+    const h = wc.tensor([5, 6, 7, 8]);
+    expect(h.buffer).not.toBe(buffer);
+    expect(d.stats().submits).toBe(submits);
+    // A plain allocation of that size gets a's buffer back; writing it from the host must wait for b.
+    const reused = d.stats().reusedInBatch;
+    const raw = d.allocate(16);
+    expect(raw).toBe(buffer);
     expect(d.stats().reusedInBatch).toBe(reused + 1);
+    d.upload(raw, Float32Array.of(10, 20, 30, 40));
     expect(d.stats().submits).toBe(submits + 1);
     expect(Array.from(await b.toArray())).toEqual([2, 3, 4, 5]);
-    expect(Array.from(await c.toArray())).toEqual([10, 20, 30, 40]);
+    expect(Array.from(new Float32Array(await d.read(raw, 16)))).toEqual([10, 20, 30, 40]);
+    expect(Array.from(await h.toArray())).toEqual([5, 6, 7, 8]);
+    d.release(raw);
+    const c = wc.tensor([10, 20, 30, 40]);
     // A dispatch output needs no submit: commands of one batch run in order.
     const e = wc.mul(c, 2);
     const out = e.buffer;
@@ -114,6 +123,6 @@ describe('CommandBatcher bind groups', () => {
     expect(f.buffer).toBe(out);
     expect(d.stats().submits).toBe(before);
     expect(Array.from(await f.toArray())).toEqual([11, 21, 31, 41]);
-    [b, c, f].forEach((t) => t.dispose());
+    [b, c, f, h].forEach((t) => t.dispose());
   });
 });
