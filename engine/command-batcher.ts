@@ -7,12 +7,11 @@
  * Buffers released while a batch is open may still be read by it. Later dispatches of the same batch
  * may reuse them at once (`takeReleased`: commands run in encoding order, so a later write cannot
  * overtake an earlier read), but a queue write could (it runs before the batch), so an upload into a
- * buffer reused this way submits the batch first (`reusedInBatch`). The rest go back to the pool
- * after the submit. Reuse within the batch keeps a training step on the same buffers step after
- * step, so that:
+ * buffer reused this way submits the batch first (`reusedInBatch`; Device.allocate hands buffers for
+ * host data out of the pool instead). The rest go back to the pool after the submit.
  *
- * Bind groups are cached per kernel and buffers (see `bindGroup`): a training step repeats the same
- * dispatches on the same buffers, so most dispatches reuse one.
+ * Bind groups are cached per kernel and buffers (see `bindGroup`): reuse within the batch keeps a
+ * training step on the same buffers step after step, so most dispatches find theirs.
  */
 import type { BufferPool } from './buffer-pool.js';
 import type { CompiledKernel } from './pipeline-cache.js';
