@@ -10,6 +10,7 @@ import { abs, add, keep, matmul, noGrad, randn, reshape, sub, sum, tidy, zeros, 
 import { assign } from '../../nn/assign.js';
 import { Module } from '../../nn/module.js';
 import type { CalculatorState, PatchSource, ProjectionCalculator } from './calculators/calculator.js';
+import type { GradientFactors } from './gradient-factors.js';
 import { ProjectedStep, type StepOptions, type StepRule } from './projected-step.js';
 
 export interface SgdStepOptions { lr: number; momentum?: number }
@@ -27,6 +28,8 @@ export abstract class GradProjLayer extends Module {
   /** True inside projComputation: forward passes feed the calculator. */
   collecting = false;
   private readonly stepper = new ProjectedStep();
+  /** The weight gradient's factors, for layers whose gradient has them (Linear: G = Δᵀ·X). */
+  protected readonly gradientFactors: GradientFactors | null = null;
 
   constructor(readonly calculator: ProjectionCalculator) {
     super();
@@ -98,7 +101,9 @@ export abstract class GradProjLayer extends Module {
   private step(rule: StepRule, opts: StepOptions): void {
     const g = this.weight.grad;
     if (!g) throw new Error(`${rule}Step: the weight has no gradient; call backward() before stepping`);
-    this.stepper.step(this.weight, g, this.activeProjector(), rule, { post: this.post, twoProj: this.double }, opts);
+    const factors = this.gradientFactors ?? undefined;
+    this.stepper.step(this.weight, g, this.activeProjector(), rule, { post: this.post, twoProj: this.double }, opts, factors);
+    factors?.clear();
     g.dispose();
     this.weight.grad = null;
   }
@@ -161,6 +166,7 @@ export abstract class GradProjLayer extends Module {
   override dispose(): void {
     super.dispose();
     this.stepper.dispose();
+    this.gradientFactors?.clear();
     this.proj?.dispose();
     this.proj = null;
     this.calculator.dispose();

@@ -1,12 +1,17 @@
-/** GradProjLinear(inDim, outDim, calc): y = x·Wᵀ, W [out, in], no bias; collects input rows. */
-import { matmul, reshape, type Generator, type Tensor } from '../../engine/index.js';
+/**
+ * GradProjLinear(inDim, outDim, calc): y = x·Wᵀ, W [out, in], no bias; collects input rows. Backward
+ * also leaves the factors of the weight gradient G = Δᵀ·x for the factored projected step.
+ */
+import { hookGradient, matmul, reshape, type Generator, type Tensor } from '../../engine/index.js';
 import { kaimingUniform } from '../../nn/init.js';
 import { parameter } from '../../nn/module.js';
 import type { ProjectionCalculator } from './calculators/calculator.js';
+import { GradientFactors } from './gradient-factors.js';
 import { GradProjLayer } from './grad-proj-layer.js';
 
 export class GradProjLinear extends GradProjLayer {
   readonly weight: Tensor;
+  protected override readonly gradientFactors: GradientFactors;
 
   constructor(readonly inDim: number, readonly outDim: number, calc: ProjectionCalculator, opts: { generator?: Generator } = {}) {
     super(calc);
@@ -14,6 +19,7 @@ export class GradProjLinear extends GradProjLayer {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`GradProjLinear: ${name} must be a positive integer, got ${v}`);
     }
     this.weight = parameter(kaimingUniform([outDim, inDim], { generator: opts.generator }));
+    this.gradientFactors = new GradientFactors();
   }
 
   forward(x: Tensor): Tensor {
@@ -21,6 +27,6 @@ export class GradProjLinear extends GradProjLayer {
       throw new RangeError(`GradProjLinear: x must be [N, ${this.inDim}], got [${x.shape.join(', ')}]`);
     }
     this.observe(() => reshape(x, [-1, this.inDim]));
-    return matmul(x, this.weight, { transposeB: true });
+    return hookGradient(matmul(x, this.weight, { transposeB: true }), (dy) => this.gradientFactors.add(x, dy));
   }
 }

@@ -6,6 +6,13 @@
  * A·P and apply (classic), or for small weights one fused dispatch; twoProj adds the projection of
  * the raw gradient. All on the GPU.
  *
+ * Post-projected SGD on a Linear weight whose gradient comes with its factors G = Δᵀ·X (R rows, fewer
+ * than the weight's out rows) takes the factored step instead: E ← E + g·P computed as Δᵀ·(X·P) plus
+ * the exact projection of whatever changed g since backward, D ← D + g, θ = θ₀ − lr·E
+ * (kernels/gradproj-factored-step.wgsl.ts): R·d² multiply-adds instead of out·d². E = D·P is state of
+ * its own: recomputed from D after any other kind of step and every REFRESH_STEPS factored steps, so
+ * its rounding never accumulates over more than that many steps. Not checkpointed (D is).
+ *
  * Deliberate differences from the Python original: the step counter restarts at takeSnapshot() (the
  * original never resets it, so Adam's first step of a later task is ~3× too large), and the Adam and
  * RMSprop steps work (the original crashes on a missing argument).
@@ -13,8 +20,11 @@
 import {
   adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, FUSED_STEP_MACS, fusedStepBuffers, fusedStepKernel, GRADPROJ_SPAN, type StepRule,
 } from '../../kernels/gradproj-step.wgsl.js';
+import { FACTORED_STEP_BUFFERS, factoredStepKernel, factoredStepParams } from '../../kernels/gradproj-factored-step.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
+import { emptyTensor } from '../../engine/tensor.js';
+import type { GradientFactors } from './gradient-factors.js';
 
 export type { StepRule } from '../../kernels/gradproj-step.wgsl.js';
 
@@ -36,10 +46,16 @@ export interface ProjectedStepConfig {
 const STATE_NAMES = ['theta0', 'acc', 'prev', 'm1', 'm2'] as const;
 type StateName = (typeof STATE_NAMES)[number];
 
+/** Factored steps between two recomputations of E = D·P from D. */
+export const REFRESH_STEPS = 256;
+
 export class ProjectedStep {
   /** Steps taken since the last snapshot. */
   t = 0;
   private state = new Map<StateName, Tensor>();
+  /** E = D·P for the factored step (derived state: not checkpointed), and factored steps since it was recomputed. */
+  private accP: Tensor | null = null;
+  private accPSteps = 0;
 
   /** Stores θ₀ = θ and zeroes D, the previous step, the moments and t (start of a task). */
   snapshot(theta: Tensor): void {
@@ -64,7 +80,7 @@ export class ProjectedStep {
    * One step on θ (as [out, d]) from its gradient g, projected by P [d, d] when given.
    * rule: sgd | adam | rms; for rms, beta2 is RMSprop's β (default 0.99).
    */
-  step(theta: Tensor, grad: Tensor, P: Tensor | null, rule: StepRule, config: ProjectedStepConfig, opts: StepOptions): void {
+  step(theta: Tensor, grad: Tensor, P: Tensor | null, rule: StepRule, config: ProjectedStepConfig, opts: StepOptions, factors?: GradientFactors): void {
     if (!(opts.lr > 0)) throw new RangeError(`${rule}Step: lr must be a positive number, got ${opts.lr}`);
     const momentum = opts.momentum ?? 0;
     if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`sgdStep: momentum must be in [0, 1), got ${momentum}`);
@@ -83,6 +99,8 @@ export class ProjectedStep {
     f[7] = 1 / (1 - beta1 ** this.t); f[8] = 1 / (1 - beta2 ** this.t);
     const grid = grid1d(n, GRADPROJ_SPAN);
     const project = P !== null;
+    if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, opts.lr, factors)) return;
+    this.dropAccP();
     tidy(() => {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
       const bufferOf = (name: string): GPUBuffer =>
@@ -106,6 +124,47 @@ export class ProjectedStep {
     });
   }
 
+  /**
+   * The factored post-projected SGD step (see the header) when the gradient's factors exist and save
+   * work: R < out rows, a weight too big for the fused step. Returns false otherwise.
+   */
+  private factoredStep(theta: Tensor, grad: Tensor, P: Tensor, lr: number, factors: GradientFactors | undefined): boolean {
+    const pair = factors?.matrices;
+    const d = P.shape[0]!;
+    const out = theta.size / d;
+    if (!pair || pair.x.shape[0]! >= out || theta.size * d <= FUSED_STEP_MACS) return false;
+    const { x, dy } = pair;
+    noGrad(() => tidy(() => {
+      const D = reshape(this.get('acc', theta), [out, d]);
+      const g = reshape(grad, [out, d]);
+      if (!this.accP || this.accPSteps >= REFRESH_STEPS) {
+        this.accP?.dispose();
+        this.accP = keep(matmul(D, P));
+        this.accPSteps = 0;
+      }
+      this.accPSteps += 1;
+      const xp = matmul(x, P);
+      const changed = emptyTensor(theta.device, [out, d]);
+      gemmInto(changed, dy, x, g, -1, 1, { transposeA: true });
+      const accP = keep(emptyTensor(theta.device, [out, d]));
+      gemmInto(accP, dy, xp, this.accP, 1, 1, { transposeA: true });
+      this.accP.dispose();
+      this.accP = accP;
+      const buffers: Record<string, GPUBuffer> = {
+        c: changed.buffer, P: P.buffer, g: g.buffer, theta0: this.get('theta0', theta).buffer,
+        acc: D.buffer, accP: accP.buffer, theta: theta.buffer,
+      };
+      theta.device.dispatch(factoredStepKernel, factoredStepParams(out, d, lr), FACTORED_STEP_BUFFERS.map(([name]) => buffers[name]!), grid1d(out, 1));
+    }));
+    return true;
+  }
+
+  /** E = D·P goes stale once D changes another way; the next factored step recomputes it. */
+  private dropAccP(): void {
+    this.accP?.dispose();
+    this.accP = null;
+  }
+
   /** Tensors to checkpoint, by name (θ₀, D, previous step, moments). */
   tensors(): Record<string, Tensor> {
     return Object.fromEntries(this.state);
@@ -124,5 +183,6 @@ export class ProjectedStep {
   dispose(): void {
     for (const t of this.state.values()) t.dispose();
     this.state.clear();
+    this.dropAccP();
   }
 }

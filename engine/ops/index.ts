@@ -4,6 +4,7 @@ export * from './elementwise.js';
 export * from './clamp-many.js';
 export * from './reduce.js';
 export * from './shape.js';
+export * from './gradient-hook.js';
 export * from './matmul.js';
 export * from './softmax.js';
 export * from './indexing.js';

@@ -63,25 +63,29 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 }
 
 /**
- * out ← α·a·b + β·c for 2-D a [M, K], b [K, N], c and out [M, N], written into `out` in one dispatch
- * (the matmul kernel's addend epilogue). For optimiser updates such as θ = θ₀ − lr·D·P: not recorded
- * for autograd; `out` must be another tensor than `c`.
+ * out ← α·op(a)·b + β·c for 2-D op(a) [M, K] (a, or aᵀ with `transposeA`), b [K, N], c and out
+ * [M, N], written into `out` in one dispatch (the matmul kernel's addend epilogue; its sums are those
+ * of matmul() on the same operands, bit for bit). For optimiser updates such as θ = θ₀ − lr·D·P: not
+ * recorded for autograd; `out` must be another tensor than `c`.
  */
-export function gemmInto(out: Tensor, a: Tensor, b: Tensor, c: Tensor, alpha: number, beta: number): void {
+export function gemmInto(out: Tensor, a: Tensor, b: Tensor, c: Tensor, alpha: number, beta: number, opts: { transposeA?: boolean } = {}): void {
   const named = { out, a, b, c };
   for (const [name, t] of Object.entries(named)) {
     checkTensor('gemmInto', name, t);
     checkFloat('gemmInto', name, t);
     if (t.rank !== 2) throw new RangeError(`gemmInto: ${name} must be 2-D, got ${formatShape(t.shape)}`);
   }
-  const [M, K] = a.shape as [number, number];
+  const transposeA = opts.transposeA ?? false;
+  const [M, K] = (transposeA ? [a.shape[1], a.shape[0]] : a.shape) as [number, number];
   const N = b.shape[1]!;
-  if (b.shape[0] !== K) throw new RangeError(`gemmInto: inner dimensions differ: a is ${formatShape(a.shape)}, b is ${formatShape(b.shape)}`);
+  if (b.shape[0] !== K) {
+    throw new RangeError(`gemmInto: inner dimensions differ: a is ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, b is ${formatShape(b.shape)}`);
+  }
   for (const [name, t] of [['c', c], ['out', out]] as const) {
     if (t.shape[0] !== M || t.shape[1] !== N) throw new RangeError(`gemmInto: ${name} must be [${M}, ${N}], got ${formatShape(t.shape)}`);
   }
   if (out.buffer === c.buffer) throw new RangeError('gemmInto: out and c must be different tensors');
   if (M * N === 0) return;
-  const shape: MatmulShape = { M, N, K, transposeA: false, transposeB: false, broadcastA: true, broadcastB: true };
+  const shape: MatmulShape = { M, N, K, transposeA, transposeB: false, broadcastA: true, broadcastB: true };
   a.device.dispatch(matmulKernel(matmulVariant(shape, true)), matmulParams(shape, alpha, beta), [a.buffer, b.buffer, out.buffer, c.buffer], matmulGrid(M, N, 1));
 }

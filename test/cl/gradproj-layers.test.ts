@@ -6,10 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { GradProjConv2d, GradProjLinear, LowPlasticity, NullSpace, ZeroPlasticity, gradprojLayers, projComputation } from '../../index.js';
 import type { ProjectionCalculator } from '../../cl/gradproj/calculators/calculator.js';
-import { AdaptiveMaxPool2d, Flatten, Sequential } from '../../nn/index.js';
+import { AdaptiveMaxPool2d, Flatten, Sequential, clipGradValue } from '../../nn/index.js';
 import { useDevice } from '../helpers/device.js';
 import { rotatedPair } from '../helpers/mnist-sample.js';
 import { expectWithin, gamma } from '../helpers/error-bounds.js';
+import { expectClose, randomArray } from '../helpers/numeric.js';
 
 function tinyNet(calc: () => ProjectionCalculator, seed = 0) {
   const generator = new wc.Generator(seed);
@@ -175,6 +176,38 @@ describe('gradient-projection layers', () => {
     }).map((t) => t.item()));
     expect(moved).toBeGreaterThan(0);
     expect(leak).toBeLessThan(1e-8 * moved + 1e-12);
+  });
+
+  // A 40×48 head (too big for the fused step) on 8 input rows: the step runs from the gradient's
+  // factors. The same layer fed the same rows as a [2, 4, 48] batch keeps no factors (the batched
+  // backward sums in another order) and takes the plain GEMM step: both must agree, clipping included.
+  it("GP-Linear's step from its gradient's factors equals the plain step, clipped gradients included", async () => {
+    const make = () => new GradProjLinear(48, 40, new NullSpace({ R: 0.1 }), { generator: new wc.Generator(5) });
+    const feats = wc.keep(wc.tensor(randomArray(8 * 48, 7, 0, 2), [8, 48]));
+    const labels = wc.keep(wc.tensor([0, 3, 9, 39, 12, 5, 5, 20], [8], { dtype: 'int32' }));
+    const layers = [make(), make()];
+    const inputs = [feats, wc.keep(wc.reshape(feats, [2, 4, 48]))];
+    for (const layer of layers) {
+      await projComputation(layer, () => { wc.tidy(() => { layer.forward(wc.slice(feats, 0, 0, 4)); }); });
+      layer.takeSnapshot();
+    }
+    const dispatches = [0, 0];
+    for (let s = 0; s < 3; s++) {
+      layers.forEach((layer, i) => wc.tidy(() => {
+        wc.mul(wc.crossEntropy(wc.reshape(layer.forward(inputs[i]!), [8, 40]), labels), 50).backward();
+        clipGradValue([layer.weight], 0.5); // the ×50 loss makes some entries exceed 0.5
+        const before = wc.getDevice().stats().dispatches;
+        layer.sgdStep({ lr: 0.01 });
+        dispatches[i] = wc.getDevice().stats().dispatches - before;
+      }));
+    }
+    expect(dispatches).toEqual([4, 2]); // X·P, two GEMMs, the step pass; adjust + GEMM
+    const [a, b] = await Promise.all(layers.map((l) => l.weight.toArray()));
+    const w0 = await make().weight.toArray();
+    const moved = Math.max(...b.map((v, i) => Math.abs(v - w0[i]!)));
+    expect(moved).toBeGreaterThan(1e-3);
+    expectClose(a, b, { atol: 1e-5 * moved }, 'factored vs plain step');
+    [feats, labels, ...inputs, ...layers].forEach((t) => t.dispose());
   });
 
   it('disable() gives plain SGD; steps need a gradient; constructors check sizes', async () => {

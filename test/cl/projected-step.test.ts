@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
-import { ProjectedStep, type StepRule } from '../../cl/gradproj/projected-step.js';
+import { GradientFactors } from '../../cl/gradproj/gradient-factors.js';
+import { ProjectedStep, REFRESH_STEPS, type StepRule } from '../../cl/gradproj/projected-step.js';
 import { gradProjStepReference, type StepStateRef } from '../../kernels/gradproj-step.reference.js';
 import { useDevice } from '../helpers/device.js';
 import { expectClose, randomArray } from '../helpers/numeric.js';
@@ -127,5 +128,79 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
     const stepper = new ProjectedStep();
     expect(() => stepper.step(theta, theta, null, 'sgd', { post: true, twoProj: false }, { lr: -1 })).toThrow(/sgdStep: lr must be a positive number, got -1/);
     expect(() => stepper.step(theta, theta, null, 'sgd', { post: true, twoProj: false }, { lr: 0.1, momentum: 1.5 })).toThrow(/momentum must be in \[0, 1\), got 1.5/);
+  });
+
+  describe('factored step (post-projected SGD from G = Δᵀ·X)', () => {
+    // 37×60 (n·d above FUSED_STEP_MACS), R = 5 rows < 37: the factored path. Same tolerance as above.
+    const [out, d, R] = [37, 60, 5];
+    const sgd = { rule: 'sgd' as const, post: true, twoProj: false, lr: 0.05, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+    /** Runs `steps` steps; `edit` may change the gradient after backward; `factored(s)` says whether step s gets factors. */
+    async function run(steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean) {
+      const theta0 = Float64Array.from(randomArray(out * d, 1), Math.fround);
+      const theta = wc.tensor(theta0, [out, d]);
+      const P = projector(d, 2);
+      const Pt = wc.tensor(P, [d, d]);
+      const ref: StepStateRef = {
+        theta: Float64Array.from(theta0), theta0: Float64Array.from(theta0), acc: new Float64Array(out * d),
+        prev: new Float64Array(out * d), m1: new Float64Array(out * d), m2: new Float64Array(out * d), t: 0,
+      };
+      const stepper = new ProjectedStep();
+      stepper.snapshot(theta);
+      const factors = new GradientFactors();
+      const dispatches: number[] = [];
+      for (let s = 0; s < steps; s++) {
+        const x = wc.tensor(randomArray(R * d, 20 + s), [R, d]);
+        const dy = wc.tensor(randomArray(R * out, 40 + s), [R, out]);
+        // The weight gradient exactly as backward computes it (y = x·Wᵀ: dW = dyᵀ·x), then edited.
+        const raw = wc.matmul(dy, x, { transposeA: true });
+        const g = edit(raw);
+        if (factored(s)) factors.add(x, dy);
+        const before = wc.getDevice().stats().dispatches;
+        stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: sgd.lr }, factors);
+        dispatches.push(wc.getDevice().stats().dispatches - before);
+        factors.clear();
+        gradProjStepReference(ref, await g.toArray(), P, out, d, sgd);
+        for (const t of new Set([x, dy, raw, g])) t.dispose();
+      }
+      const got = await theta.toArray();
+      const scale = Math.max(...ref.theta.map((v, i) => Math.abs(v - theta0[i]!)));
+      expectClose(got, ref.theta, { atol: 1e-4 * scale + 1e-7 }, `θ after ${steps} steps`);
+      stepper.dispose(); theta.dispose(); Pt.dispose();
+      return dispatches;
+    }
+
+    it('equals the reference step and runs X·P, two GEMMs and one elementwise pass', async () => {
+      const dispatches = await run(4, (g) => g, () => true);
+      // The first step also computes E = D·P from D.
+      expect(dispatches).toEqual([5, 4, 4, 4]);
+    });
+
+    it('projects a gradient changed after backward exactly (clipped rows, a dense penalty)', async () => {
+      // Clipping at 0.6 changes some entries of some rows; adding a constant changes every entry.
+      await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true);
+      await run(3, (g) => wc.add(g, 0.01), () => true);
+    });
+
+    it('recomputes E = D·P after a step without factors, and every REFRESH_STEPS steps', async () => {
+      const dispatches = await run(5, (g) => g, (s) => s !== 2);
+      expect(dispatches).toEqual([5, 4, 2, 5, 4]);
+      expect(REFRESH_STEPS).toBeGreaterThan(1);
+    });
+
+    it('keeps no factors from two passes before a step', () => {
+      const factors = new GradientFactors();
+      const x = wc.tensor(randomArray(R * d, 1), [R, d]);
+      const dy = wc.tensor(randomArray(R * out, 2), [R, out]);
+      factors.add(x, dy);
+      expect(factors.matrices).not.toBeNull();
+      factors.add(x, dy);
+      expect(factors.matrices).toBeNull();
+      factors.clear();
+      factors.add(x, dy);
+      expect(factors.matrices).not.toBeNull();
+      factors.clear();
+      x.dispose(); dy.dispose();
+    });
   });
 });

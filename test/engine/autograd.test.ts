@@ -79,6 +79,19 @@ describe('autograd semantics', () => {
     expect(() => wc.sum(y).backward()).toThrow(/does not require gradients/);
     expect(() => wc.mul(a, 2).backward()).toThrow(/non-scalar tensor of shape \[2\]/);
   });
+  it('hookGradient hands the passing gradient to its function and leaves values and gradients alone', async () => {
+    const a = wc.tensor([1, 2, 3], [3], { requiresGrad: true });
+    const seen: number[][] = [];
+    const y = wc.hookGradient(wc.mul(a, a), (g) => { void g.toArray().then((v) => seen.push(Array.from(v))); });
+    expect(Array.from(await y.toArray())).toEqual([1, 4, 9]);
+    wc.sum(wc.mul(y, wc.tensor([1, 10, 100], [3]))).backward();
+    expect(Array.from(await a.grad!.toArray())).toEqual([2, 40, 600]); // d(Σ c·a²)/da = 2c·a
+    await wc.getDevice().sync();
+    expect(seen).toEqual([[1, 10, 100]]);
+    const plain = wc.tensor([1], [1]);
+    expect(wc.hookGradient(plain, () => undefined)).toBe(plain); // nothing to hook without gradients
+    expect(() => wc.hookGradient(a, 3 as never)).toThrow(/hookGradient: fn must be a function, got number/);
+  });
   it('drops the tape after backward', () => {
     const a = wc.tensor([1, 2], [2], { requiresGrad: true });
     const y = wc.sum(wc.mul(a, a));
