@@ -21,7 +21,8 @@ const args = parseArgs(process.argv.slice(2), {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (v: number) => (100 * v).toFixed(1);
 
-const device = await initDevice();
+// As the CLI: Mesa's software rasteriser runs each dispatch on this thread (see DeviceOptions.softwareThreads).
+const device = await initDevice({ softwareThreads: process.env.LP_NUM_THREADS === undefined ? 0 : undefined });
 const all: ExperimentResult[] = [];
 const lines: string[] = [];
 for (const model of (args.models as string).split(',') as SeedModel[]) {

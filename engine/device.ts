@@ -26,6 +26,14 @@ export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;
   /** Make this device the one factories use (default true). */
   makeCurrent?: boolean;
+  /**
+   * Worker threads of Mesa's software rasteriser (llvmpipe under OpenGL ES, lavapipe under Vulkan),
+   * set as LP_NUM_THREADS before the adapter is made, in Node; hardware adapters and browsers ignore
+   * it, and Mesa reads it once per process. 0 runs each dispatch on the calling thread: ≈ 6 µs a
+   * dispatch instead of ≈ 40 µs of handing it to the pool and waiting, at the cost of the other
+   * cores, which pays for small-batch training (BENCHMARKS.md). Default: Mesa's (one per core).
+   */
+  softwareThreads?: number;
 }
 
 export interface DeviceStats extends PoolStats, BatchStats {
@@ -222,6 +230,10 @@ async function requestDevice(adapter: GPUAdapter, label: string): Promise<GPUDev
  * Throws NoAdapterError with install advice when there is none.
  */
 export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
+  const threads = options.softwareThreads;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
+    throw new RangeError(`initDevice: softwareThreads must be a non-negative integer, got ${threads}`);
+  }
   const tried: string[] = [];
   const hints = new Set<string>();
   const requested = options.backend ?? 'auto';
@@ -229,7 +241,7 @@ export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
   const auto = order.length > 1;
   let fallback: { backend: Backend; entry: GpuEntry; adapter: GPUAdapter } | null = null;
   for (const backend of order) {
-    const entry = await platformGpu(backend);
+    const entry = await platformGpu(backend, threads);
     hints.add(entry.installHint);
     const adapter = await entry.gpu.requestAdapter({
       featureLevel: entry.featureLevel,

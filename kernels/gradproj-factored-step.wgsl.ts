@@ -1,47 +1,40 @@
 /**
- * The last pass of the factored post-projected SGD step (cl/gradproj/projected-step.ts). A Linear
- * weight's gradient is G = Δᵀ·X (Δ [R, out] output gradients, X [R, d] inputs), so G·P = Δᵀ·(X·P):
- * R·d² multiply-adds instead of out·d². The step runs three matmuls, then this kernel:
+ * The last two passes of the factored post-projected SGD step (cl/gradproj/projected-step.ts). A
+ * Linear weight's gradient is G = Δᵀ·X (Δ [R, out] output gradients, X [R, d] inputs), so
+ * G·P = Δᵀ·(X·P): R·d² multiply-adds instead of out·d². The whole step:
  *
- *   XP = X·P
- *   C  = g − Δᵀ·X       g as the optimiser sees it; exactly 0 where backward left it unchanged
- *                       (the same matmul kernel recomputes the same sums), nonzero where clipping
- *                       or a penalty changed it
- *   E' = E + Δᵀ·XP      E = D·P, the post-projected displacement
- *   here, per row i:    if row i of C is not all zero: E'[i, :] += C[i, :]·P   (g·P exactly)
- *                       D ← D + g,   θ = θ₀ − lr·E'
+ *   XP = X·P                       matmul
+ *   C  = g − Δᵀ·X                  GEMM; g as the optimiser sees it. Exactly 0 where backward left it
+ *                                  unchanged (the same matmul kernel recomputes the same sums), nonzero
+ *                                  where clipping or a penalty changed it
+ *   correct: per row i of C that is not all zero:  E[i, :] += C[i, :]·P      (E = D·P)
+ *   E' = E + Δᵀ·XP                 GEMM; now E' = E + g·P
+ *   apply:   D ← D + g,  θ = θ₀ − lr·E'
  *
- * One workgroup per row (grid1d(out, 1)), 64 invocations striding over the d columns: the row's
- * zero test must see every column before any is written. The dense correction is a plain loop
- * (d² multiply-adds per changed row): clipping touches few rows, and then rarely.
+ * correct: one workgroup per row (grid1d(out, 1)), 64 invocations; the row's zero test must see every
+ * column first, so it is a workgroup (atomic flag, barrier). The dense product is a plain loop (d²
+ * multiply-adds per changed row): clipping changes few rows, and rarely. apply: elementwise, laid out
+ * as the other step kernels (kernels/gradproj-step.wgsl.ts, whose Params it shares: n, lr).
  */
+import { declare, kernel } from './gradproj-step.wgsl.js';
 import { FLAT_WORKGROUP, IS_NAN, type KernelSpec } from './spec.js';
 
 const WORKGROUP = 64;
 
 /** Buffer names in binding order (after the uniform). */
-export const FACTORED_STEP_BUFFERS: [string, 'read' | 'readwrite'][] = [
-  ['c', 'read'], ['P', 'read'], ['g', 'read'], ['theta0', 'read'],
-  ['acc', 'readwrite'], ['accP', 'readwrite'], ['theta', 'readwrite'],
-];
+export const CORRECT_BUFFERS: [string, 'read' | 'readwrite'][] = [['c', 'read'], ['P', 'read'], ['accP', 'readwrite']];
 
-/** Uniform: out, d (u32), lr (f32). */
-export function factoredStepParams(out: number, d: number, lr: number): Uint32Array {
-  const params = new Uint32Array([out, d, 0, 0]);
-  new Float32Array(params.buffer, 8, 1)[0] = lr;
-  return params;
-}
+/** Uniform of `correctKernel`: out, d. */
+export const correctParams = (out: number, d: number): Uint32Array => new Uint32Array([out, d, 0, 0]);
 
-const decl = FACTORED_STEP_BUFFERS
-  .map(([name, kind], i) => `@group(0) @binding(${i + 1}) var<storage, ${kind === 'read' ? 'read' : 'read_write'}> ${name}: array<f32>;`)
-  .join('\n');
+const { decl, bindings } = declare(CORRECT_BUFFERS);
 
-export const factoredStepKernel: KernelSpec = {
-  name: 'gradprojStep[sgd,post,proj,factored]',
-  bindings: ['uniform', ...FACTORED_STEP_BUFFERS.map(([, kind]) => kind)],
+export const correctKernel: KernelSpec = {
+  name: 'gradprojCorrect[factored]',
+  bindings,
   code: /* wgsl */ `
-struct Params { out: u32, d: u32, lr: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+struct Shape { out: u32, d: u32 }
+@group(0) @binding(0) var<uniform> p: Shape;
 ${decl}
 ${FLAT_WORKGROUP}
 ${IS_NAN}
@@ -59,16 +52,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   workgroupBarrier();
-  if (i >= p.out) { return; }
   // A loop bound rather than an if: SIMD lanes skip a loop whose bound is 0 in every lane.
-  let kEnd = select(0u, p.d, atomicLoad(&changed) != 0u);
-  for (var j = lid; j < p.d; j += ${WORKGROUP}u) {
+  let jEnd = select(0u, p.d, i < p.out && atomicLoad(&changed) != 0u);
+  for (var j = lid; j < jEnd; j += ${WORKGROUP}u) {
     var e = accP[row + j];
-    for (var k = 0u; k < kEnd; k++) { e = fma(c[row + k], P[k * p.d + j], e); }
+    for (var k = 0u; k < p.d; k++) { e = fma(c[row + k], P[k * p.d + j], e); }
     accP[row + j] = e;
-    acc[row + j] = acc[row + j] + g[row + j];
-    theta[row + j] = theta0[row + j] - p.lr * e;
   }
 }
 `,
 };
+
+export const APPLY_FACTORED_BUFFERS: [string, 'read' | 'readwrite'][] = [['g', 'read'], ['theta0', 'read'], ['accP', 'read'], ['acc', 'readwrite'], ['theta', 'readwrite']];
+
+export const applyFactoredKernel = kernel('gradprojApply[sgd,post,factored]', APPLY_FACTORED_BUFFERS, '  acc[i] = acc[i] + g[i];\n  theta[i] = theta0[i] - p.lr * accP[i];');

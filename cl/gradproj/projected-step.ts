@@ -20,7 +20,7 @@
 import {
   adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, FUSED_STEP_MACS, fusedStepBuffers, fusedStepKernel, GRADPROJ_SPAN, type StepRule,
 } from '../../kernels/gradproj-step.wgsl.js';
-import { FACTORED_STEP_BUFFERS, factoredStepKernel, factoredStepParams } from '../../kernels/gradproj-factored-step.wgsl.js';
+import { APPLY_FACTORED_BUFFERS, applyFactoredKernel, CORRECT_BUFFERS, correctKernel, correctParams } from '../../kernels/gradproj-factored-step.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
 import { emptyTensor } from '../../engine/tensor.js';
@@ -99,7 +99,7 @@ export class ProjectedStep {
     f[7] = 1 / (1 - beta1 ** this.t); f[8] = 1 / (1 - beta2 ** this.t);
     const grid = grid1d(n, GRADPROJ_SPAN);
     const project = P !== null;
-    if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, opts.lr, factors)) return;
+    if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, u, factors)) return;
     this.dropAccP();
     tidy(() => {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
@@ -128,12 +128,13 @@ export class ProjectedStep {
    * The factored post-projected SGD step (see the header) when the gradient's factors exist and save
    * work: R < out rows, a weight too big for the fused step. Returns false otherwise.
    */
-  private factoredStep(theta: Tensor, grad: Tensor, P: Tensor, lr: number, factors: GradientFactors | undefined): boolean {
+  private factoredStep(theta: Tensor, grad: Tensor, P: Tensor, params: Uint32Array, factors: GradientFactors | undefined): boolean {
     const pair = factors?.matrices;
     const d = P.shape[0]!;
     const out = theta.size / d;
     if (!pair || pair.x.shape[0]! >= out || theta.size * d <= FUSED_STEP_MACS) return false;
     const { x, dy } = pair;
+    const device = theta.device;
     noGrad(() => tidy(() => {
       const D = reshape(this.get('acc', theta), [out, d]);
       const g = reshape(grad, [out, d]);
@@ -144,17 +145,17 @@ export class ProjectedStep {
       }
       this.accPSteps += 1;
       const xp = matmul(x, P);
-      const changed = emptyTensor(theta.device, [out, d]);
+      const changed = emptyTensor(device, [out, d]);
       gemmInto(changed, dy, x, g, -1, 1, { transposeA: true });
-      const accP = keep(emptyTensor(theta.device, [out, d]));
+      device.dispatch(correctKernel, correctParams(out, d), [changed.buffer, P.buffer, this.accP.buffer], grid1d(out, 1));
+      const accP = keep(emptyTensor(device, [out, d]));
       gemmInto(accP, dy, xp, this.accP, 1, 1, { transposeA: true });
       this.accP.dispose();
       this.accP = accP;
       const buffers: Record<string, GPUBuffer> = {
-        c: changed.buffer, P: P.buffer, g: g.buffer, theta0: this.get('theta0', theta).buffer,
-        acc: D.buffer, accP: accP.buffer, theta: theta.buffer,
+        g: g.buffer, theta0: this.get('theta0', theta).buffer, accP: accP.buffer, acc: D.buffer, theta: theta.buffer,
       };
-      theta.device.dispatch(factoredStepKernel, factoredStepParams(out, d, lr), FACTORED_STEP_BUFFERS.map(([name]) => buffers[name]!), grid1d(out, 1));
+      device.dispatch(applyFactoredKernel, params, APPLY_FACTORED_BUFFERS.map(([name]) => buffers[name]!), grid1d(theta.size, GRADPROJ_SPAN));
     }));
     return true;
   }

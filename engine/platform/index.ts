@@ -8,9 +8,9 @@ import type { GpuEntry } from './types.js';
 
 export type { GpuEntry } from './types.js';
 
-export async function platformGpu(backend: string | undefined): Promise<GpuEntry> {
+export async function platformGpu(backend: string | undefined, softwareThreads?: number): Promise<GpuEntry> {
   const hasNavigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu !== undefined;
   if (hasNavigatorGpu || backend === 'browser') return browserGpu(backend);
   const { nodeGpu } = await import('./node.js');
-  return nodeGpu(backend);
+  return nodeGpu(backend, softwareThreads);
 }

@@ -5,9 +5,13 @@
 import { createRequire } from 'node:module';
 import type { GpuEntry } from './types.js';
 
-/** Dawn backends we can ask for; `opengles` runs through EGL and needs compatibility mode. */
-export async function nodeGpu(backend: string | undefined): Promise<GpuEntry> {
+/**
+ * Dawn backends we can ask for; `opengles` runs through EGL and needs compatibility mode.
+ * `softwareThreads` becomes LP_NUM_THREADS, which Mesa's llvmpipe / lavapipe read when they start.
+ */
+export async function nodeGpu(backend: string | undefined, softwareThreads?: number): Promise<GpuEntry> {
   if (process.env.XDG_RUNTIME_DIR === undefined) process.env.XDG_RUNTIME_DIR = '/tmp';
+  if (softwareThreads !== undefined) process.env.LP_NUM_THREADS = String(softwareThreads);
   const flags: string[] = [];
   if (backend === 'opengles') {
     // Without a surfaceless EGL platform no GL adapter appears on a machine without a display.

@@ -153,6 +153,11 @@ describe('no adapter', () => {
     expect((err as Error).message).toMatch(new RegExp(`tried backend ${foreign}\\). Dawn's ${foreign} backend exists only on`));
     expect((err as Error).message).toMatch(/use backend 'auto', 'vulkan' or 'opengles'/);
   });
+  it('rejects a bad softwareThreads by name before touching the platform', async () => {
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      await expect(wc.initDevice({ softwareThreads: bad, makeCurrent: false })).rejects.toThrow(`initDevice: softwareThreads must be a non-negative integer, got ${bad}`);
+    }
+  });
 });
 
 describe('opengles backend', () => {
