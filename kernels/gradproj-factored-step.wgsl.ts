@@ -11,7 +11,7 @@
  *   E' = E + Δᵀ·XP                 GEMM; now E' = E + g·P
  *   apply:   D ← D + g,  θ = θ₀ − lr·E'
  *
- * correct: one workgroup per row (grid1d(out, 1)), 64 invocations; the row's zero test must see every
+ * correct: one workgroup per row (grid1d(out, 1)), 8 invocations; the row's zero test must see every
  * column first, so it is a workgroup (atomic flag, barrier). The dense product is a plain loop (d²
  * multiply-adds per changed row): clipping changes few rows, and rarely. apply: elementwise, laid out
  * as the other step kernels (kernels/gradproj-step.wgsl.ts, whose Params it shares: n, lr).
@@ -19,7 +19,8 @@
 import { declare, kernel } from './gradproj-step.wgsl.js';
 import { FLAT_WORKGROUP, IS_NAN, type KernelSpec } from './spec.js';
 
-const WORKGROUP = 64;
+/** One SIMD register on llvmpipe: the barrier then switches no coroutines (64 invocations took 2–3× longer). */
+const WORKGROUP = 8;
 
 /** Buffer names in binding order (after the uniform). */
 export const CORRECT_BUFFERS: [string, 'read' | 'readwrite'][] = [['c', 'read'], ['P', 'read'], ['accP', 'readwrite']];
