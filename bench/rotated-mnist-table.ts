@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { initDevice } from '../engine/index.js';
-import { GRADPROJ_METHODS, SEED_CONFIG, runRotatedMnist, type ExperimentResult, type GradProjMethod } from '../cl/experiments/gradproj-rotated-mnist.js';
+import { GRADPROJ_METHODS, SEED_CONFIG, experimentSoftwareThreads, runRotatedMnist, type ExperimentResult, type GradProjMethod } from '../cl/experiments/gradproj-rotated-mnist.js';
 import type { SeedModel } from '../cl/experiments/seed-models.js';
 import { parseArgs } from '../cli/args.js';
 
@@ -21,8 +21,7 @@ const args = parseArgs(process.argv.slice(2), {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (v: number) => (100 * v).toFixed(1);
 
-// As the CLI: Mesa's software rasteriser runs each dispatch on this thread (see DeviceOptions.softwareThreads).
-const device = await initDevice({ softwareThreads: process.env.LP_NUM_THREADS === undefined ? 0 : undefined });
+const device = await initDevice({ softwareThreads: experimentSoftwareThreads() });
 const all: ExperimentResult[] = [];
 const lines: string[] = [];
 for (const model of (args.models as string).split(',') as SeedModel[]) {

@@ -6,7 +6,7 @@
  * seconds}) in a file.
  */
 import { initDevice } from '../engine/index.js';
-import { GRADPROJ_METHODS, SEED_CONFIG, runRotatedMnist, type RotatedMnistConfig } from '../cl/experiments/gradproj-rotated-mnist.js';
+import { GRADPROJ_METHODS, SEED_CONFIG, experimentSoftwareThreads, runRotatedMnist, type RotatedMnistConfig } from '../cl/experiments/gradproj-rotated-mnist.js';
 import { parseArgs, usage, type ArgSpec } from './args.js';
 import { formatResult } from './format-result.js';
 import { ProgressBar } from './progress.js';
@@ -40,7 +40,7 @@ ${usage(ROTATED_MNIST)}
 
 async function runRotated(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ROTATED_MNIST);
-  const threads = (args.threads as number | undefined) ?? (process.env.LP_NUM_THREADS === undefined ? 0 : undefined);
+  const threads = (args.threads as number | undefined) ?? experimentSoftwareThreads();
   const device = await initDevice({ backend: args.backend as 'auto' | 'vulkan' | 'opengles', softwareThreads: threads });
   const config: RotatedMnistConfig = {
     method: args.method as RotatedMnistConfig['method'], model: args.model as RotatedMnistConfig['model'],

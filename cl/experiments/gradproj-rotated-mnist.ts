@@ -40,6 +40,16 @@ export interface RotatedMnistConfig {
 }
 
 /** The seed's recipe (REFERENCE.md §1). */
+/**
+ * Mesa software-rasteriser threads for this experiment (DeviceOptions.softwareThreads): 0, each batch-8
+ * dispatch on the calling thread (8 epochs 49 s instead of 73 s, BENCHMARKS.md), unless the user set
+ * LP_NUM_THREADS. The CLI and the table bench open their device with it.
+ */
+export function experimentSoftwareThreads(): number | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.LP_NUM_THREADS === undefined ? 0 : undefined;
+}
+
 export const SEED_CONFIG: RotatedMnistConfig = {
   method: 'nullspace', model: 'cnn', angles: [0, 90, -45, 45], epochs: 1, batch: 8, lr: 0.005, clip: 15, seed: 0,
 };
