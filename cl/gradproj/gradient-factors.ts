@@ -2,8 +2,8 @@
  * The factors of a Linear weight's gradient from one backward pass: G = Δᵀ·X, with X [R, d] the
  * layer's 2-D input and Δ [R, out] the gradient of its output (caught by a gradient hook in the
  * layer's forward). The factored projected step multiplies X by P instead of G, and recomputes Δᵀ·X
- * with backward's own matmul, so anything that changed G since (clipping, a penalty) shows as a
- * nonzero difference and is projected exactly. Views are kept, not copies: no dispatch.
+ * beside G, so anything that changed G since (clipping, a penalty) shows as a difference beyond
+ * rounding and is projected exactly. Views are kept, not copies: no dispatch.
  *
  * Only one plain pass qualifies: a second pass before the step (gradient accumulation, a weight used
  * twice) or a batched input sums G in another order, so the factors are dropped until the step.

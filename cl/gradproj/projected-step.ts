@@ -7,11 +7,13 @@
  * the raw gradient. All on the GPU.
  *
  * Post-projected SGD on a Linear weight whose gradient comes with its factors G = Δᵀ·X (R rows, fewer
- * than the weight's out rows) takes the factored step instead: E ← E + g·P computed as Δᵀ·(X·P) plus
- * the exact projection of whatever changed g since backward, D ← D + g, θ = θ₀ − lr·E
- * (kernels/gradproj-factored-step.wgsl.ts): R·d² multiply-adds instead of out·d². E = D·P is state of
- * its own: recomputed from D after any other kind of step and every REFRESH_STEPS factored steps, so
- * its rounding never accumulates over more than that many steps. Not checkpointed (D is).
+ * than the weight's out rows) takes the factored step instead: F ← F − lr·g·P with g·P computed as
+ * Δᵀ·(X·P), plus the exact projection of whatever changed g since backward, D ← D + g, θ = F
+ * (kernels/gradproj-factored-step.wgsl.ts): R·d² multiply-adds instead of out·d². F = θ₀ − lr·D·P
+ * is state of its own: recomputed from D after any other kind of step, when lr changes and every
+ * REFRESH_STEPS factored steps, so its rounding never accumulates over more than that many steps.
+ * Not checkpointed (D is). θ is overwritten from F at every step, as the plain post step overwrites
+ * it from D.
  *
  * Deliberate differences from the Python original: the step counter restarts at takeSnapshot() (the
  * original never resets it, so Adam's first step of a later task is ~3× too large), and the Adam and
@@ -20,9 +22,9 @@
 import {
   adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, FUSED_STEP_MACS, fusedStepBuffers, fusedStepKernel, GRADPROJ_SPAN, type StepRule,
 } from '../../kernels/gradproj-step.wgsl.js';
-import { APPLY_FACTORED_BUFFERS, applyFactoredKernel, CORRECT_BUFFERS, correctKernel, correctParams } from '../../kernels/gradproj-factored-step.wgsl.js';
+import { CORRECT_BUFFERS, correctKernel, factoredParams, flagWords, UPDATE_BUFFERS, updateGrid, updateKernel, updateWidth } from '../../kernels/gradproj-factored-step.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
-import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zerosLike, type Tensor } from '../../engine/index.js';
+import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zeros, zerosLike, type Tensor } from '../../engine/index.js';
 import { emptyTensor } from '../../engine/tensor.js';
 import type { GradientFactors } from './gradient-factors.js';
 
@@ -53,9 +55,11 @@ export class ProjectedStep {
   /** Steps taken since the last snapshot. */
   t = 0;
   private state = new Map<StateName, Tensor>();
-  /** E = D·P for the factored step (derived state: not checkpointed), and factored steps since it was recomputed. */
-  private accP: Tensor | null = null;
-  private accPSteps = 0;
+  /**
+   * Factored-step state (derived: not checkpointed): F = θ₀ − lr·D·P as of the last step, the rows'
+   * correction flags, the lr F was computed with, and factored steps since F was recomputed from D.
+   */
+  private factored: { thetaP: Tensor; flags: Tensor; lr: number; steps: number } | null = null;
 
   /** Stores θ₀ = θ and zeroes D, the previous step, the moments and t (start of a task). */
   snapshot(theta: Tensor): void {
@@ -99,8 +103,8 @@ export class ProjectedStep {
     f[7] = 1 / (1 - beta1 ** this.t); f[8] = 1 / (1 - beta2 ** this.t);
     const grid = grid1d(n, GRADPROJ_SPAN);
     const project = P !== null;
-    if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, u, factors)) return;
-    this.dropAccP();
+    if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, opts.lr, factors)) return;
+    this.dropFactored();
     tidy(() => {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
       const bufferOf = (name: string): GPUBuffer =>
@@ -128,7 +132,7 @@ export class ProjectedStep {
    * The factored post-projected SGD step (see the header) when the gradient's factors exist and save
    * work: R < out rows, a weight too big for the fused step. Returns false otherwise.
    */
-  private factoredStep(theta: Tensor, grad: Tensor, P: Tensor, params: Uint32Array, factors: GradientFactors | undefined): boolean {
+  private factoredStep(theta: Tensor, grad: Tensor, P: Tensor, lr: number, factors: GradientFactors | undefined): boolean {
     const pair = factors?.matrices;
     const d = P.shape[0]!;
     const out = theta.size / d;
@@ -137,33 +141,31 @@ export class ProjectedStep {
     const device = theta.device;
     noGrad(() => tidy(() => {
       const D = reshape(this.get('acc', theta), [out, d]);
-      const g = reshape(grad, [out, d]);
-      if (!this.accP || this.accPSteps >= REFRESH_STEPS) {
-        this.accP?.dispose();
-        this.accP = keep(matmul(D, P));
-        this.accPSteps = 0;
+      if (!this.factored || this.factored.steps >= REFRESH_STEPS || this.factored.lr !== lr) {
+        this.dropFactored();
+        const thetaP = keep(emptyTensor(device, [out, d]));
+        gemmInto(thetaP, D, P, reshape(this.get('theta0', theta), [out, d]), -lr, 1);
+        this.factored = { thetaP, flags: keep(zeros([flagWords(out)], { dtype: 'int32' })), lr, steps: 0 };
       }
-      this.accPSteps += 1;
+      this.factored.steps += 1;
+      const { thetaP, flags } = this.factored;
       const xp = matmul(x, P);
-      const changed = emptyTensor(device, [out, d]);
-      gemmInto(changed, dy, x, g, -1, 1, { transposeA: true });
-      device.dispatch(correctKernel, correctParams(out, d), [changed.buffer, P.buffer, this.accP.buffer], grid1d(out, 1));
-      const accP = keep(emptyTensor(device, [out, d]));
-      gemmInto(accP, dy, xp, this.accP, 1, 1, { transposeA: true });
-      this.accP.dispose();
-      this.accP = accP;
+      const params = factoredParams(out, d, x.shape[0]!, lr);
       const buffers: Record<string, GPUBuffer> = {
-        g: g.buffer, theta0: this.get('theta0', theta).buffer, accP: accP.buffer, acc: D.buffer, theta: theta.buffer,
+        dy: dy.buffer, x: x.buffer, xp: xp.buffer, g: grad.buffer, P: P.buffer, acc: D.buffer, thetaP: thetaP.buffer, theta: theta.buffer,
       };
-      device.dispatch(applyFactoredKernel, params, APPLY_FACTORED_BUFFERS.map(([name]) => buffers[name]!), grid1d(theta.size, GRADPROJ_SPAN));
+      const bind = (names: [string, unknown][]) => [...names.map(([name]) => buffers[name]!), flags.buffer];
+      device.dispatch(updateKernel(updateWidth(d)), params, bind(UPDATE_BUFFERS), updateGrid(out, d));
+      device.dispatch(correctKernel, params, bind(CORRECT_BUFFERS), grid1d(flagWords(out), 1));
     }));
     return true;
   }
 
-  /** E = D·P goes stale once D changes another way; the next factored step recomputes it. */
-  private dropAccP(): void {
-    this.accP?.dispose();
-    this.accP = null;
+  /** F = θ₀ − lr·D·P goes stale once D changes another way; the next factored step recomputes it. */
+  private dropFactored(): void {
+    this.factored?.thetaP.dispose();
+    this.factored?.flags.dispose();
+    this.factored = null;
   }
 
   /** Tensors to checkpoint, by name (θ₀, D, previous step, moments). */
@@ -184,6 +186,6 @@ export class ProjectedStep {
   dispose(): void {
     for (const t of this.state.values()) t.dispose();
     this.state.clear();
-    this.dropAccP();
+    this.dropFactored();
   }
 }

@@ -132,11 +132,12 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
 
   describe('factored step (post-projected SGD from G = Δᵀ·X)', () => {
     // 37×60 (n·d above FUSED_STEP_MACS), R = 5 rows < 37: the factored path. Same tolerance as above.
+    // d = 60 takes the update kernel's vec4 variant, d = 62 the scalar one.
     const [out, d, R] = [37, 60, 5];
     const sgd = { rule: 'sgd' as const, post: true, twoProj: false, lr: 0.05, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
     /** Runs `steps` steps; `edit` may change the gradient after backward; `factored(s)` says whether step s gets factors. */
-    async function run(steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean) {
+    async function run(steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean, d = 60, lrOf = (_s: number) => sgd.lr) {
       const theta0 = Float64Array.from(randomArray(out * d, 1), Math.fround);
       const theta = wc.tensor(theta0, [out, d]);
       const P = projector(d, 2);
@@ -157,10 +158,10 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
         const g = edit(raw);
         if (factored(s)) factors.add(x, dy);
         const before = wc.getDevice().stats().dispatches;
-        stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: sgd.lr }, factors);
+        stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: lrOf(s) }, factors);
         dispatches.push(wc.getDevice().stats().dispatches - before);
         factors.clear();
-        gradProjStepReference(ref, await g.toArray(), P, out, d, sgd);
+        gradProjStepReference(ref, await g.toArray(), P, out, d, { ...sgd, lr: lrOf(s) });
         for (const t of new Set([x, dy, raw, g])) t.dispose();
       }
       const got = await theta.toArray();
@@ -170,24 +171,30 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       return dispatches;
     }
 
-    it("equals the reference step and runs X·P, two GEMMs, the row correction and the apply pass", async () => {
+    it('equals the reference step and runs X·P, the update and the row correction', async () => {
       const dispatches = await run(4, (g) => g, () => true);
-      // The first step also computes E = D·P from D.
-      expect(dispatches).toEqual([6, 5, 5, 5]);
+      // The first step also computes F = θ₀ − lr·D·P from D.
+      expect(dispatches).toEqual([4, 3, 3, 3]);
     });
 
     it('projects a gradient changed after backward exactly (clipped rows, a dense penalty)', async () => {
       // Clipping at 0.6 changes some entries of some rows; adding a constant changes every entry.
       await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true);
       await run(3, (g) => wc.add(g, 0.01), () => true);
+      await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true, 62);
     });
 
-    it('recomputes E = D·P after a step without factors', async () => {
+    it('recomputes F = θ₀ − lr·D·P after a step without factors', async () => {
       const dispatches = await run(5, (g) => g, (s) => s !== 2);
-      expect(dispatches).toEqual([6, 5, 2, 6, 5]);
+      expect(dispatches).toEqual([4, 3, 2, 4, 3]);
     });
 
-    it('recomputes E = D·P every REFRESH_STEPS factored steps', () => {
+    it('recomputes F = θ₀ − lr·D·P when lr changes (post-projection rescales the whole displacement)', async () => {
+      const dispatches = await run(4, (g) => g, () => true, 60, (s) => (s < 2 ? 0.05 : 0.02));
+      expect(dispatches).toEqual([4, 3, 4, 3]);
+    });
+
+    it('recomputes F = θ₀ − lr·D·P every REFRESH_STEPS factored steps', () => {
       const theta = wc.tensor(randomArray(out * d, 1), [out, d]);
       const P = wc.tensor(projector(d, 2), [d, d]);
       const x = wc.tensor(randomArray(R * d, 3), [R, d]);
@@ -201,7 +208,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
         factors.add(x, dy);
         const before = wc.getDevice().stats().dispatches;
         stepper.step(theta, g, P, 'sgd', { post: true, twoProj: false }, { lr: 1e-4 }, factors);
-        if (wc.getDevice().stats().dispatches - before === 6) refreshed.push(s);
+        if (wc.getDevice().stats().dispatches - before === 4) refreshed.push(s);
         factors.clear();
       }
       expect(refreshed).toEqual([0, REFRESH_STEPS, 2 * REFRESH_STEPS]);
