@@ -38,13 +38,18 @@
  * held (weights + tile: 75 values 0.5 s, the seed's 125 1.2 s, 183 2.8 s, 260 6 s on first use), so
  * the op fuses only shapes within CONV_POOL_MAX_VALUES.
  *
- * The weight gradient runs one workgroup per (c, ci) and invocations over the (n, p) terms: each
- * reads g and the argmax once and accumulates its kh·kw products (+ g for db) in variables over a
- * strided loop; then the workgroup adds its invocations' partial sums in a fixed order through
- * workgroup memory (one barrier). Deterministic, no atomics. 8 invocations, one SIMD register: at
- * N = 8, 32 per workgroup took 0.125 ms and 128 0.24 ms (barriers switch between a workgroup's SIMD
- * groups) against 0.10 ms (N = 512: 2.9 ms); the dense route (max-pool backward, weight-gradient
- * matmul, sum over n) took 0.70 ms (37 ms).
+ * The weight gradient has two layouts; both accumulate each term's kh·kw products (+ g for db) in
+ * variables, reading g, the argmax and the taps once per term. Deterministic, no atomics.
+ * - terms (N·Po·Qo > CONV_POOL_GRAD_CHANNEL_TERMS): one workgroup per (c, ci), invocations over the
+ *   (n, p) terms in a strided loop, then the workgroup adds its invocations' partial sums in a fixed
+ *   order through workgroup memory (one barrier). 8 invocations, one SIMD register: at N = 8, 32 per
+ *   workgroup took 0.125 ms and 128 0.24 ms (barriers switch between a workgroup's SIMD groups)
+ *   against 0.10 ms (N = 512: 2.9 ms); the dense route (max-pool backward, weight-gradient matmul,
+ *   sum over n) took 0.70 ms (37 ms).
+ * - channels (few terms): 8 invocations over output channels, each summing all terms of its
+ *   channel; no partial sums, no barrier, Cout/8 workgroups instead of Cout. At N = 8 (128 terms)
+ *   0.078 ms against 0.127 ms for the terms layout; at N = 512 (8,192 terms) each invocation's serial
+ *   loop is as slow as the terms layout and would idle a real GPU, hence the threshold.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { memoKernel } from './memo.js';
@@ -203,19 +208,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 export interface ConvPoolGradVariant {
   kernel: Pair;
-  /** Also write db (binding 5), from the workgroups of input channel 0. */
+  /** Also write db (binding 5), from the invocations of input channel 0. */
   bias: boolean;
+  /** What a workgroup's invocations split: the (n, p) terms of one (c, ci), or the output channels c. */
+  lanes: 'terms' | 'channels';
+}
+
+/** Most terms N·Po·Qo for the channels layout (see the header); beyond, the terms layout. */
+export const CONV_POOL_GRAD_CHANNEL_TERMS = 1024;
+
+/** Grid of the weight-gradient dispatch for a layout. */
+export function convPoolGradGrid(lanes: ConvPoolGradVariant['lanes'], cout: number, cin: number): [number, number, number] {
+  return lanes === 'terms' ? [cout, cin, 1] : [Math.ceil(cout / CONV_POOL_GRAD_WORKGROUP), cin, 1];
 }
 
 /**
- * dW (and db) from g [N, Cout, Po, Qo] and argmax: grid (Cout, Cin), one workgroup per (c, ci);
- * params items = N·Po·Qo terms, cin, cout, convW, size, pooled, pad, stride.
+ * dW (and db) from g [N, Cout, Po, Qo] and argmax, grid convPoolGradGrid: one workgroup per (c, ci)
+ * (terms), or per CONV_POOL_GRAD_WORKGROUP output channels and ci (channels); params items =
+ * N·Po·Qo terms, cin, cout, convW, size, pooled, pad, stride.
  */
 export const convPoolGradKernel = memoKernel((v: ConvPoolGradVariant): KernelSpec => {
   const [kh, kw] = v.kernel;
   const KK = kh * kw, G = CONV_POOL_GRAD_WORKGROUP;
   const sums = v.bias ? KK + 1 : KK;
   const taps = range(KK);
+  const byTerms = v.lanes === 'terms';
+  // Invocation's first term and stride over the terms t = n·PQ + q.
+  const [first, step] = byTerms ? ['lid', `${G}u`] : ['0u', '1u'];
   const code = wgsl`
 ${PARAMS}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -226,10 +245,16 @@ ${PARAMS}
 @group(0) @binding(5) var<storage, read_write> db: array<f32>;
 #endif
 ${TAP}
+#if ${byTerms}
 var<workgroup> partial: array<f32, ${sums * G}>;
+#endif
 @compute @workgroup_size(${G})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+#if ${byTerms}
   let c = wid.x;
+#else
+  let c = min(wid.x * ${G}u + lid, p.cout - 1u);
+#endif
   let ci = wid.y;
   let PQ = p.pooled.x * p.pooled.y;
   let planeSize = p.size.x * p.size.y;
@@ -237,12 +262,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 #if ${v.bias}
   var sb = 0.0;
 #endif
-  // Term t = n·PQ + q, visited as (n, q) stepped by G without dividing again.
-  var n = lid / PQ;
-  var q = lid - n * PQ;
-  let dn = ${G}u / PQ;
-  let dq = ${G}u - dn * PQ;
-  for (var t = lid; t < p.items; t += ${G}u) {
+  // Term t = n·PQ + q, visited as (n, q) stepped without dividing again.
+  var n = ${first} / PQ;
+  var q = ${first} - n * PQ;
+  let dn = ${step} / PQ;
+  let dq = ${step} - dn * PQ;
+  for (var t = ${first}; t < p.items; t += ${step}) {
     let o = (n * p.cout + c) * PQ + q;
     let gv = g[o];
     let a = u32(argmax[o]);
@@ -259,6 +284,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     q += dq;
     if (q >= PQ) { q -= PQ; n += 1u; }
   }
+#if ${byTerms}
   ${taps.map((k) => `partial[${k * G}u + lid] = s${k};`).join(' ')}
 #if ${v.bias}
   partial[${KK * G}u + lid] = sb;
@@ -277,8 +303,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
 #endif
   }
+#else
+  if (wid.x * ${G}u + lid < p.cout) {
+    ${taps.map((k) => `dw[(c * p.cin + ci) * ${KK}u + ${k}u] = s${k};`).join(' ')}
+#if ${v.bias}
+    if (ci == 0u) { db[c] = sb; }
+#endif
+  }
+#endif
 }
 `;
   const bindings = ['uniform', 'read', 'read', 'read', 'readwrite', ...(v.bias ? ['readwrite'] as const : [])] as const;
-  return { name: `conv2dMaxPoolGrad[${kh}x${kw}${v.bias ? ',bias' : ''}]`, code, bindings };
+  return { name: `conv2dMaxPoolGrad[${kh}x${kw}${v.bias ? ',bias' : ''},${v.lanes}]`, code, bindings };
 });

@@ -11,7 +11,9 @@
  *   dx      the pooled gradient scattered to A (the max-pool backward kernel on its tiles path),
  *           then conv2d's input gradient fold(Wᵀ · g[n]) as in conv.ts.
  */
-import { CONV_POOL_WORKGROUP, convPoolFits, convPoolGradKernel, convPoolKernel, convPoolParams } from '../../kernels/conv-pool.wgsl.js';
+import {
+  CONV_POOL_GRAD_CHANNEL_TERMS, CONV_POOL_WORKGROUP, convPoolFits, convPoolGradGrid, convPoolGradKernel, convPoolKernel, convPoolParams,
+} from '../../kernels/conv-pool.wgsl.js';
 import { POOL_WORKGROUP, poolBackwardKernel, poolCells } from '../../kernels/pool.wgsl.js';
 import { grid1d, MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
 import { window2dParams, type Window2d } from '../../kernels/window2d.js';
@@ -103,7 +105,8 @@ export function conv2dMaxPool(x: Tensor, w: Tensor, opts: Conv2dMaxPoolOptions):
       db = bias ? emptyTensor(x.device, [Cout]) : null;
       if (dw.size > 0) {
         const buffers = [x.buffer, g.buffer, argmax!.buffer, dw.buffer, ...(db ? [db.buffer] : [])];
-        x.device.dispatch(convPoolGradKernel({ kernel: [kh, kw], bias: db !== null }), params, buffers, [Cout, Cin, 1]);
+        const lanes = items <= CONV_POOL_GRAD_CHANNEL_TERMS ? 'channels' : 'terms';
+        x.device.dispatch(convPoolGradKernel({ kernel: [kh, kw], bias: db !== null, lanes }), params, buffers, convPoolGradGrid(lanes, Cout, Cin));
       }
     }
     argmax!.dispose();

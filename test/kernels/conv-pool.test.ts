@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { conv2dReference } from '../../kernels/conv2d.reference.js';
 import { convPoolBackwardReference, convPoolReference, type ConvPoolShapes } from '../../kernels/conv-pool.reference.js';
-import { CONV_POOL_GRAD_WORKGROUP, CONV_POOL_WORKGROUP, convPoolFits, convPoolKernel, convPoolParams } from '../../kernels/conv-pool.wgsl.js';
+import { CONV_POOL_GRAD_CHANNEL_TERMS, CONV_POOL_GRAD_WORKGROUP, CONV_POOL_WORKGROUP, convPoolFits, convPoolKernel, convPoolParams } from '../../kernels/conv-pool.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { windowGeometry } from '../../engine/ops/window2d.js';
 import { emptyTensor } from '../../engine/tensor.js';
@@ -29,7 +29,7 @@ import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
 
 interface Case { N: number; Cin: number; Cout: number; hw: [number, number]; k: [number, number]; stride?: number | [number, number]; padding?: number | [number, number]; pool: [number, number]; bias: boolean }
 
-/** Cin 1 and 3, stride 1, 2 and [1, 2], padding 1, non-square windows, N 1–3, with and without bias. */
+/** Cin 1 and 3, stride 1, 2 and [1, 2], padding 1, non-square windows, N 1–3 and 66, with and without bias. */
 const cases: Case[] = [
   { N: 1, Cin: 1, Cout: 2, hw: [6, 6], k: [3, 3], pool: [2, 2], bias: false },
   { N: 2, Cin: 3, Cout: 3, hw: [7, 6], k: [3, 2], stride: 2, padding: 1, pool: [2, 1], bias: true },
@@ -37,6 +37,10 @@ const cases: Case[] = [
   { N: 2, Cin: 3, Cout: 2, hw: [5, 9], k: [3, 3], stride: [1, 2], pool: [3, 2], bias: true },
   // The seed CNN's first layer (Conv2d(1, 32, 5) on 28×28, 6×6 windows), fewer channels.
   { N: 2, Cin: 1, Cout: 3, hw: [28, 28], k: [5, 5], pool: [6, 6], bias: false },
+  // Weight-gradient layouts: 10 channels over two workgroups of the channels layout; 66·16 = 1,056
+  // terms (> CONV_POOL_GRAD_CHANNEL_TERMS) take the terms layout.
+  { N: 2, Cin: 3, Cout: 10, hw: [6, 6], k: [3, 3], pool: [2, 2], bias: true },
+  { N: 66, Cin: 1, Cout: 2, hw: [28, 28], k: [5, 5], pool: [6, 6], bias: true },
 ];
 
 const label = (c: Case) => `N ${c.N} Cin ${c.Cin} Cout ${c.Cout} ${JSON.stringify(c.hw)} kernel ${JSON.stringify(c.k)} stride ${JSON.stringify(c.stride ?? 1)} padding ${JSON.stringify(c.padding ?? 0)} pool ${JSON.stringify(c.pool)} bias ${c.bias}`;
@@ -104,11 +108,14 @@ function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, bound: Ar
 describe('conv2dMaxPool', () => {
   useDevice();
 
-  it('every case runs fused (within the kernel budget)', () => {
+  it('every case runs fused (within the kernel budget), and the cases cover both weight-gradient layouts', () => {
     for (const c of cases) {
       const stride = windowGeometry('test', [c.N, c.Cin, ...c.hw], c.k, { stride: c.stride }).stride;
       expect(convPoolFits({ cin: c.Cin, kernel: c.k, stride, pool: c.pool }), label(c)).toBe(true);
     }
+    const terms = (c: Case) => size(setup(c, uniform, 0).outShape) / c.Cout;
+    expect(cases.some((c) => terms(c) > CONV_POOL_GRAD_CHANNEL_TERMS)).toBe(true);
+    expect(cases.some((c) => terms(c) <= CONV_POOL_GRAD_CHANNEL_TERMS && c.Cout > CONV_POOL_GRAD_WORKGROUP)).toBe(true);
   });
 
   it('forward values and argmax match the float64 reference', async () => {
