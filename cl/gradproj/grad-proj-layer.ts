@@ -6,12 +6,12 @@
  * Lifecycle per task: takeSnapshot() → training steps (sgdStep/adamStep/rmsStep after backward) →
  * projComputation(net, forward passes) which feeds the calculator and recomputes P.
  */
-import { abs, add, keep, matmul, noGrad, randn, reshape, sub, sum, tidy, zeros, type Generator, type Tensor } from '../../engine/index.js';
+import { abs, add, keep, matmul, noGrad, randn, reshape, sub, sum, tidy, transpose, zeros, type Generator, type Tensor } from '../../engine/index.js';
 import { assign } from '../../nn/assign.js';
 import { Module } from '../../nn/module.js';
 import type { CalculatorState, PatchSource, ProjectionCalculator } from './calculators/calculator.js';
 import type { GradientFactors } from './gradient-factors.js';
-import { ProjectedStep, type StepOptions, type StepRule } from './projected-step.js';
+import { ProjectedStep, type ComplementBasis, type StepOptions, type StepRule } from './projected-step.js';
 
 export interface SgdStepOptions { lr: number; momentum?: number }
 export interface AdamStepOptions { lr: number; beta1?: number; beta2?: number; eps?: number }
@@ -22,6 +22,8 @@ export abstract class GradProjLayer extends Module {
   /** Fan-in d: the weight is [out, d] for the projection. */
   abstract readonly inDim: number;
   private proj: Tensor | null = null;
+  /** P = I − U·Uᵀ in low-rank form, when the calculator gives U. */
+  private complement: ComplementBasis | null = null;
   private enabled = true;
   private post = true;
   private double = false;
@@ -92,6 +94,15 @@ export abstract class GradProjLayer extends Module {
     const P = await this.calculator.computeProjection();
     this.proj?.dispose();
     this.proj = P;
+    this.dropComplement();
+    const U = P && this.calculator.complementBasis ? this.calculator.complementBasis() : null;
+    if (U) this.complement = { U, Ut: keep(noGrad(() => transpose(U))) };
+  }
+
+  private dropComplement(): void {
+    this.complement?.U.dispose();
+    this.complement?.Ut.dispose();
+    this.complement = null;
   }
 
   private activeProjector(): Tensor | null {
@@ -102,7 +113,8 @@ export abstract class GradProjLayer extends Module {
     const g = this.weight.grad;
     if (!g) throw new Error(`${rule}Step: the weight has no gradient; call backward() before stepping`);
     const factors = this.gradientFactors ?? undefined;
-    this.stepper.step(this.weight, g, this.activeProjector(), rule, { post: this.post, twoProj: this.double }, opts, factors);
+    const config = { post: this.post, twoProj: this.double };
+    this.stepper.step(this.weight, g, this.activeProjector(), rule, config, opts, factors, this.enabled ? this.complement : null);
     factors?.clear();
     g.dispose();
     this.weight.grad = null;
@@ -157,6 +169,7 @@ export abstract class GradProjLayer extends Module {
     if (Object.keys(stepTensors).length) this.stepper.load(stepTensors, Number(state.record.t));
     this.proj?.dispose();
     this.proj = projector ? keep(projector) : null;
+    this.dropComplement();
     this.enabled = Boolean(state.record.enabled);
     this.post = Boolean(state.record.post);
     this.double = Boolean(state.record.twoProj);
@@ -169,6 +182,7 @@ export abstract class GradProjLayer extends Module {
     this.gradientFactors?.clear();
     this.proj?.dispose();
     this.proj = null;
+    this.dropComplement();
     this.calculator.dispose();
   }
 }

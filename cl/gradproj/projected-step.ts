@@ -13,7 +13,8 @@
  * is state of its own: recomputed from D after any other kind of step, when lr changes and every
  * REFRESH_STEPS factored steps, so its rounding never accumulates over more than that many steps.
  * Not checkpointed (D is). θ is overwritten from F at every step, as the plain post step overwrites
- * it from D.
+ * it from D. When P = I − U·Uᵀ comes with U [d, k] (NullSpace, GPM) and 2k < d, X·P is taken as
+ * X − (X·U)·Uᵀ: 2·R·d·k multiply-adds instead of R·d² (the seed CNN's 512-wide layer keeps k = 159–191).
  *
  * Deliberate differences from the Python original: the step counter restarts at takeSnapshot() (the
  * original never resets it, so Adam's first step of a later task is ~3× too large), and the Adam and
@@ -48,8 +49,21 @@ export interface ProjectedStepConfig {
 const STATE_NAMES = ['theta0', 'acc', 'prev', 'm1', 'm2'] as const;
 type StateName = (typeof STATE_NAMES)[number];
 
-/** Factored steps between two recomputations of E = D·P from D. */
+/** P = I − U·Uᵀ in low-rank form: U [d, k] with orthonormal columns, and Ut = Uᵀ stored contiguous. */
+export interface ComplementBasis {
+  U: Tensor;
+  Ut: Tensor;
+}
+
+/** Factored steps between two recomputations of F = θ₀ − lr·D·P from D. */
 export const REFRESH_STEPS = 256;
+
+/** X·P = X − (X·U)·Uᵀ for P = I − U·Uᵀ: 2·R·d·k multiply-adds instead of R·d². */
+function lowRankProject(x: Tensor, { U, Ut }: ComplementBasis): Tensor {
+  const xp = emptyTensor(x.device, x.shape);
+  gemmInto(xp, matmul(x, U), Ut, x, -1, 1);
+  return xp;
+}
 
 export class ProjectedStep {
   /** Steps taken since the last snapshot. */
@@ -84,7 +98,10 @@ export class ProjectedStep {
    * One step on θ (as [out, d]) from its gradient g, projected by P [d, d] when given.
    * rule: sgd | adam | rms; for rms, beta2 is RMSprop's β (default 0.99).
    */
-  step(theta: Tensor, grad: Tensor, P: Tensor | null, rule: StepRule, config: ProjectedStepConfig, opts: StepOptions, factors?: GradientFactors): void {
+  step(
+    theta: Tensor, grad: Tensor, P: Tensor | null, rule: StepRule, config: ProjectedStepConfig, opts: StepOptions,
+    factors?: GradientFactors, complement?: ComplementBasis | null,
+  ): void {
     if (!(opts.lr > 0)) throw new RangeError(`${rule}Step: lr must be a positive number, got ${opts.lr}`);
     const momentum = opts.momentum ?? 0;
     if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`sgdStep: momentum must be in [0, 1), got ${momentum}`);
@@ -103,7 +120,7 @@ export class ProjectedStep {
     f[7] = 1 / (1 - beta1 ** this.t); f[8] = 1 / (1 - beta2 ** this.t);
     const grid = grid1d(n, GRADPROJ_SPAN);
     const project = P !== null;
-    if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, opts.lr, factors)) return;
+    if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, opts.lr, factors, complement ?? null)) return;
     this.dropFactored();
     tidy(() => {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
@@ -132,7 +149,7 @@ export class ProjectedStep {
    * The factored post-projected SGD step (see the header) when the gradient's factors exist and save
    * work: R < out rows, a weight too big for the fused step. Returns false otherwise.
    */
-  private factoredStep(theta: Tensor, grad: Tensor, P: Tensor, lr: number, factors: GradientFactors | undefined): boolean {
+  private factoredStep(theta: Tensor, grad: Tensor, P: Tensor, lr: number, factors: GradientFactors | undefined, complement: ComplementBasis | null): boolean {
     const pair = factors?.matrices;
     const d = P.shape[0]!;
     const out = theta.size / d;
@@ -149,7 +166,7 @@ export class ProjectedStep {
       }
       this.factored.steps += 1;
       const { thetaP, flags } = this.factored;
-      const xp = matmul(x, P);
+      const xp = complement && 2 * complement.U.shape[1]! < d ? lowRankProject(x, complement) : matmul(x, P);
       const params = factoredParams(out, d, x.shape[0]!, lr);
       const buffers: Record<string, GPUBuffer> = {
         dy: dy.buffer, x: x.buffer, xp: xp.buffer, g: grad.buffer, P: P.buffer, acc: D.buffer, thetaP: thetaP.buffer, theta: theta.buffer,

@@ -49,6 +49,16 @@ function expectProjector(P: Float32Array, rank: number): void {
   expect(trace).toBeCloseTo(rank, 3);
 }
 
+/** U [d, k] has orthonormal columns and P = I − U·Uᵀ (the calculator's complementBasis()). */
+async function expectComplementOf(U: wc.Tensor, P: wc.Tensor, k: number): Promise<void> {
+  expect(U.shape).toEqual([d, k]);
+  const UtU = (await wc.matmul(U, U, { transposeA: true }).toArray()) as Float32Array;
+  expect(diffNorm(UtU, Float32Array.from({ length: k * k }, (_, i) => (Math.floor(i / k) === i % k ? 1 : 0)))).toBeLessThan(1e-5);
+  const IminusUUt = (await wc.sub(wc.eye(d), wc.matmul(U, U, { transposeB: true })).toArray()) as Float32Array;
+  expect(diffNorm(IminusUUt, await P.toArray())).toBeLessThan(1e-5);
+  U.dispose();
+}
+
 describe('projection calculators on real MNIST patches', () => {
   useDevice();
   let rows: Float32Array;
@@ -79,6 +89,7 @@ describe('projection calculators on real MNIST patches', () => {
       const got = (await P.toArray()) as Float32Array;
       expectProjector(got, d - k);
       expect(diffNorm(got, spanProjector(ref.vectors, k, d))).toBeLessThan(1e-3);
+      await expectComplementOf(calc.complementBasis()!, P, k);
       P.dispose(); calc.dispose();
     }
   });
@@ -91,6 +102,7 @@ describe('projection calculators on real MNIST patches', () => {
     expect(calc.kept(ref.values)).toBe(d - free);
     const P = await calc.computeProjection();
     expectProjector((await P.toArray()) as Float32Array, free);
+    expect(calc.complementBasis()).toBeNull(); // a full decomposition: P is kept whole
     P.dispose(); calc.dispose();
   });
 
@@ -135,6 +147,7 @@ describe('projection calculators on real MNIST patches', () => {
       expect(k).toBeGreaterThanOrEqual(prevCols);
       expect(k).toBeLessThanOrEqual(d);
       prevCols = k;
+      await expectComplementOf(calc.complementBasis()!, P, k);
       const MtM = (await wc.matmul(M, M, { transposeA: true }).toArray()) as Float32Array;
       const I = Float32Array.from({ length: k * k }, (_, i) => (Math.floor(i / k) === i % k ? 1 : 0));
       expect(diffNorm(MtM, I)).toBeLessThan(1e-4);

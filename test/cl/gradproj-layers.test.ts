@@ -201,7 +201,7 @@ describe('gradient-projection layers', () => {
         dispatches[i] = wc.getDevice().stats().dispatches - before;
       }));
     }
-    expect(dispatches).toEqual([3, 2]); // X·P, update, correction; adjust + GEMM
+    expect(dispatches).toEqual([4, 2]); // X·U, X − (X·U)·Uᵀ, update, correction; adjust + GEMM
     const [a, b] = await Promise.all(layers.map((l) => l.weight.toArray()));
     const w0 = await make().weight.toArray();
     const moved = Math.max(...b.map((v, i) => Math.abs(v - w0[i]!)));

@@ -12,11 +12,16 @@ import { gradProjStepReference, type StepStateRef } from '../../kernels/gradproj
 import { useDevice } from '../helpers/device.js';
 import { expectClose, randomArray } from '../helpers/numeric.js';
 
+/** P = I − ûûᵀ for a random unit û, rounded to float32 as the GPU sees it. */
 function projector(d: number, seed: number): Float64Array {
-  // P = I − uuᵀ/‖u‖² for a random u, rounded to float32 as the GPU sees it.
+  const u = unitVector(d, seed);
+  return Float64Array.from({ length: d * d }, (_, k) => Math.fround((Math.floor(k / d) === k % d ? 1 : 0) - u[Math.floor(k / d)]! * u[k % d]!));
+}
+
+function unitVector(d: number, seed: number): Float64Array {
   const u = randomArray(d, seed);
-  const nn = u.reduce((s, x) => s + x * x, 0);
-  return Float64Array.from({ length: d * d }, (_, k) => Math.fround((Math.floor(k / d) === k % d ? 1 : 0) - (u[Math.floor(k / d)]! * u[k % d]!) / nn));
+  const norm = Math.sqrt(u.reduce((s, x) => s + x * x, 0));
+  return Float64Array.from(u, (x) => x / norm);
 }
 
 describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
@@ -136,12 +141,18 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
     const [out, d, R] = [37, 60, 5];
     const sgd = { rule: 'sgd' as const, post: true, twoProj: false, lr: 0.05, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-    /** Runs `steps` steps; `edit` may change the gradient after backward; `factored(s)` says whether step s gets factors. */
-    async function run(steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean, d = 60, lrOf = (_s: number) => sgd.lr) {
+    /**
+     * Runs `steps` steps; `edit` may change the gradient after backward; `factored(s)` says whether
+     * step s gets factors; `lowRank` passes P's complement basis û too; `lrOf(s)` is step s's lr.
+     */
+    async function run(steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean, opts: { d?: number; lowRank?: boolean; lrOf?: (s: number) => number } = {}) {
+      const { d = 60, lowRank = false, lrOf = () => sgd.lr } = opts;
       const theta0 = Float64Array.from(randomArray(out * d, 1), Math.fround);
       const theta = wc.tensor(theta0, [out, d]);
       const P = projector(d, 2);
       const Pt = wc.tensor(P, [d, d]);
+      const U = wc.tensor(unitVector(d, 2), [d, 1]);
+      const complement = lowRank ? { U, Ut: wc.reshape(U, [1, d]) } : null;
       const ref: StepStateRef = {
         theta: Float64Array.from(theta0), theta0: Float64Array.from(theta0), acc: new Float64Array(out * d),
         prev: new Float64Array(out * d), m1: new Float64Array(out * d), m2: new Float64Array(out * d), t: 0,
@@ -158,7 +169,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
         const g = edit(raw);
         if (factored(s)) factors.add(x, dy);
         const before = wc.getDevice().stats().dispatches;
-        stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: lrOf(s) }, factors);
+        stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: lrOf(s) }, factors, complement);
         dispatches.push(wc.getDevice().stats().dispatches - before);
         factors.clear();
         gradProjStepReference(ref, await g.toArray(), P, out, d, { ...sgd, lr: lrOf(s) });
@@ -167,7 +178,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       const got = await theta.toArray();
       const scale = Math.max(...ref.theta.map((v, i) => Math.abs(v - theta0[i]!)));
       expectClose(got, ref.theta, { atol: 1e-4 * scale + 1e-7 }, `θ after ${steps} steps`);
-      stepper.dispose(); theta.dispose(); Pt.dispose();
+      stepper.dispose(); theta.dispose(); Pt.dispose(); U.dispose();
       return dispatches;
     }
 
@@ -177,11 +188,16 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       expect(dispatches).toEqual([4, 3, 3, 3]);
     });
 
+    it('takes X·P = X − (X·û)·ûᵀ from the complement basis (two thin GEMMs), clipped gradients included', async () => {
+      expect(await run(4, (g) => g, () => true, { lowRank: true })).toEqual([5, 4, 4, 4]);
+      await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true, { lowRank: true });
+    });
+
     it('projects a gradient changed after backward exactly (clipped rows, a dense penalty)', async () => {
       // Clipping at 0.6 changes some entries of some rows; adding a constant changes every entry.
       await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true);
       await run(3, (g) => wc.add(g, 0.01), () => true);
-      await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true, 62);
+      await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true, { d: 62 });
     });
 
     it('recomputes F = θ₀ − lr·D·P after a step without factors', async () => {
@@ -190,7 +206,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
     });
 
     it('recomputes F = θ₀ − lr·D·P when lr changes (post-projection rescales the whole displacement)', async () => {
-      const dispatches = await run(4, (g) => g, () => true, 60, (s) => (s < 2 ? 0.05 : 0.02));
+      const dispatches = await run(4, (g) => g, () => true, { lrOf: (s) => (s < 2 ? 0.05 : 0.02) });
       expect(dispatches).toEqual([4, 3, 4, 3]);
     });
 

@@ -30,6 +30,11 @@ export interface ProjectionCalculator {
   registerPatches?(patches: PatchSource): void;
   /** The projector after the task's inputs were registered; null means "do not project". */
   computeProjection(): Promise<Tensor | null>;
+  /**
+   * Optional: U [d, k] with orthonormal columns when the last computed projector is P = I − U·Uᵀ,
+   * as a new tensor the caller owns (X·P = X − (X·U)·Uᵀ costs 2k/d of X·P); null when unknown.
+   */
+  complementBasis?(): Tensor | null;
   state(): CalculatorState;
   loadState(state: CalculatorState): void;
   dispose(): void;

@@ -126,6 +126,11 @@ export class GPM implements ProjectionCalculator {
     return keep(tidy(() => (M ? sub(eye(d), matmul(M, M, { transposeB: true })) : eye(d))));
   }
 
+  /** M (P = I − MMᵀ), as a copy; null before the first basis. */
+  complementBasis(): Tensor | null {
+    return this.basisM && keep(noGrad(() => clone(this.basisM!)));
+  }
+
   /** The checkpoint state: the basis (this calculator's own tensor; loadState copies it) and counters. */
   state(): CalculatorState {
     return {

@@ -5,11 +5,13 @@
  *   default (a ≤ 1): keep the leading eigenvectors explaining at least 1 − R of Σλ, at least one
  *                    direction stays free; P = U_null·U_nullᵀ over the rest.
  *   a > 1 (Adam-NSCL mode): null space = eigenvectors with λ ≤ a·λ_min.
- * The state (C and n) makes checkpoints exact; P is recomputed from it.
+ * The state (C and n) makes checkpoints exact; P is recomputed from it. In default mode P = I − ÛÛᵀ
+ * with Û the kept eigenvectors (columns normalised), which complementBasis() hands out.
  */
-import { linalg, type Tensor } from '../../../engine/index.js';
+import { clone, keep, linalg, noGrad, type Tensor } from '../../../engine/index.js';
+import type { CalculatorState } from './calculator.js';
 import { CovarianceCalculator } from './covariance-calculator.js';
-import { complementProjector, energyCut, spectralProjector } from './spectral.js';
+import { complementProjector, energyCut, normalizeColumns, spectralProjector } from './spectral.js';
 
 export interface NullSpaceOptions {
   /** Share of the covariance's energy left to the free directions (default 0.05). */
@@ -22,6 +24,8 @@ export class NullSpace extends CovarianceCalculator {
   readonly kind = 'NullSpace';
   readonly R: number;
   readonly a: number;
+  /** Û of the last projector when it is I − Û·Ûᵀ (default mode), for complementBasis(). */
+  private keptBasis: Tensor | null = null;
 
   constructor(opts: NullSpaceOptions = {}) {
     super();
@@ -45,15 +49,16 @@ export class NullSpace extends CovarianceCalculator {
 
   async computeProjection(): Promise<Tensor> {
     const cov = this.covariance();
+    this.dropKept();
     try {
       // Default mode needs only the leading eigenvectors (those explaining 1 − R): P = I − U_k·U_kᵀ.
       if (this.a <= 1) {
         const top = await linalg.eighEnergy(cov, 1 - this.R);
         const k = top.values.shape[0]!;
         top.values.dispose();
-        const P = k < cov.shape[0]! - 1 ? complementProjector(top.vectors) : null;
+        if (k < cov.shape[0]! - 1) this.keptBasis = keep(normalizeColumns(top.vectors));
         top.vectors.dispose();
-        if (P) return P;
+        if (this.keptBasis) return complementProjector(this.keptBasis);
       }
       // a-mode (needs λ_min), or the leading vectors fill all but one direction: full decomposition.
       return await spectralProjector(cov, (lambda) => {
@@ -63,6 +68,25 @@ export class NullSpace extends CovarianceCalculator {
     } finally {
       cov.dispose();
     }
+  }
+
+  complementBasis(): Tensor | null {
+    return this.keptBasis && keep(noGrad(() => clone(this.keptBasis!)));
+  }
+
+  private dropKept(): void {
+    this.keptBasis?.dispose();
+    this.keptBasis = null;
+  }
+
+  override loadState(state: CalculatorState): void {
+    this.dropKept();
+    super.loadState(state);
+  }
+
+  override dispose(): void {
+    this.dropKept();
+    super.dispose();
   }
 
   protected config(): Record<string, unknown> {

@@ -31,12 +31,9 @@ export async function spectralProjector(sigma: Tensor, free: (values: Float32Arr
   return P;
 }
 
-/** I − ÛÛᵀ for U [d, k] (columns normalised): the projector onto the complement of U's span. */
-export function complementProjector(U: Tensor): Tensor {
-  return keep(tidy(() => {
-    const Un = normalizeColumns(U);
-    return sub(eye(U.shape[0]!), matmul(Un, Un, { transposeB: true }));
-  }));
+/** I − ÛÛᵀ for Û [d, k] with orthonormal columns: the projector onto the complement of Û's span. */
+export function complementProjector(Un: Tensor): Tensor {
+  return keep(tidy(() => sub(eye(Un.shape[0]!), matmul(Un, Un, { transposeB: true }))));
 }
 
 /**
