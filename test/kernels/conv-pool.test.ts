@@ -219,7 +219,7 @@ describe('conv2dMaxPool', () => {
     }
   });
 
-  it('NaN wins its window, at its first position', async () => {
+  it('NaN wins its window, at its first position, wherever it appears in the scan', async () => {
     const c = cases[0]!;
     const d = setup(c, uniform, 70);
     d.x[7] = NaN; // (1, 1): conv outputs (0..1, 0..1) read it, all in window (0, 0)
@@ -228,6 +228,15 @@ describe('conv2dMaxPool', () => {
       expect(got.out[ch * 4], `channel ${ch}`).toBeNaN();
       expect(got.argmax[ch * 4], `channel ${ch}`).toBe(0);
       expect(got.out.slice(ch * 4 + 1, ch * 4 + 4).every((v) => !Number.isNaN(v)), `channel ${ch}`).toBe(true);
+    }
+    // (3, 3) reaches conv outputs (1..3, 1..3): a later position of windows (0, 0), (0, 1) and (1, 0),
+    // after finite values (and followed by some), and the first of (1, 1). Conv plane 4×4: index oy·4 + ox.
+    d.x[7] = 0.5;
+    d.x[3 * 6 + 3] = NaN;
+    const later = await forwardKernel(c, d);
+    for (let ch = 0; ch < c.Cout; ch++) {
+      expect(Array.from(later.out.slice(ch * 4, ch * 4 + 4)).every(Number.isNaN), `channel ${ch}`).toBe(true);
+      expect(Array.from(later.argmax.slice(ch * 4, ch * 4 + 4)), `channel ${ch}`).toEqual([5, 6, 9, 10]);
     }
   });
 
