@@ -1,6 +1,7 @@
 /**
  * GradProjLinear(inDim, outDim, calc): y = x·Wᵀ, W [out, in], no bias; collects input rows. Backward
- * also leaves the factors of the weight gradient G = Δᵀ·x for the factored projected step.
+ * also leaves the factors of the weight gradient G = Δᵀ·x, and G as computed, for the factored
+ * projected step.
  */
 import { hookGradient, matmul, reshape, type Generator, type Tensor } from '../../engine/index.js';
 import { kaimingUniform } from '../../nn/init.js';
@@ -27,6 +28,7 @@ export class GradProjLinear extends GradProjLayer {
       throw new RangeError(`GradProjLinear: x must be [N, ${this.inDim}], got [${x.shape.join(', ')}]`);
     }
     this.observe(() => reshape(x, [-1, this.inDim]));
-    return hookGradient(matmul(x, this.weight, { transposeB: true }), (dy) => this.gradientFactors.add(x, dy));
+    const w = hookGradient(this.weight, (g) => this.gradientFactors.addWeightGradient(g));
+    return hookGradient(matmul(x, w, { transposeB: true }), (dy) => this.gradientFactors.add(x, dy));
   }
 }

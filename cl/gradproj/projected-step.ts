@@ -154,7 +154,7 @@ export class ProjectedStep {
     const d = P.shape[0]!;
     const out = theta.size / d;
     if (!pair || pair.x.shape[0]! >= out || theta.size * d <= FUSED_STEP_MACS) return false;
-    const { x, dy } = pair;
+    const { x, dy, raw } = pair;
     const device = theta.device;
     noGrad(() => tidy(() => {
       const D = reshape(this.get('acc', theta), [out, d]);
@@ -169,7 +169,7 @@ export class ProjectedStep {
       const xp = complement && 2 * complement.U.shape[1]! < d ? lowRankProject(x, complement) : matmul(x, P);
       const params = factoredParams(out, d, x.shape[0]!, lr);
       const buffers: Record<string, GPUBuffer> = {
-        dy: dy.buffer, x: x.buffer, xp: xp.buffer, g: grad.buffer, P: P.buffer, acc: D.buffer, thetaP: thetaP.buffer, theta: theta.buffer,
+        dy: dy.buffer, xp: xp.buffer, g: grad.buffer, raw: raw.buffer, P: P.buffer, acc: D.buffer, thetaP: thetaP.buffer, theta: theta.buffer,
       };
       const bind = (names: [string, unknown][]) => [...names.map(([name]) => buffers[name]!), flags.buffer];
       device.dispatch(updateKernel(updateWidth(d)), params, bind(UPDATE_BUFFERS), updateGrid(out, d));

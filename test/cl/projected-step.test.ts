@@ -167,7 +167,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
         // The weight gradient exactly as backward computes it (y = x·Wᵀ: dW = dyᵀ·x), then edited.
         const raw = wc.matmul(dy, x, { transposeA: true });
         const g = edit(raw);
-        if (factored(s)) factors.add(x, dy);
+        if (factored(s)) { factors.add(x, dy); factors.addWeightGradient(raw); }
         const before = wc.getDevice().stats().dispatches;
         stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: lrOf(s) }, factors, complement);
         dispatches.push(wc.getDevice().stats().dispatches - before);
@@ -222,6 +222,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       const refreshed: number[] = [];
       for (let s = 0; s <= 2 * REFRESH_STEPS; s++) {
         factors.add(x, dy);
+        factors.addWeightGradient(g);
         const before = wc.getDevice().stats().dispatches;
         stepper.step(theta, g, P, 'sgd', { post: true, twoProj: false }, { lr: 1e-4 }, factors);
         if (wc.getDevice().stats().dispatches - before === 4) refreshed.push(s);
@@ -232,19 +233,25 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       stepper.dispose();
     });
 
-    it('keeps no factors from two passes before a step', () => {
+    it('keeps factors from exactly one pass (X, Δ and the raw gradient) before a step', () => {
       const factors = new GradientFactors();
       const x = wc.tensor(randomArray(R * d, 1), [R, d]);
       const dy = wc.tensor(randomArray(R * out, 2), [R, out]);
+      const raw = wc.matmul(dy, x, { transposeA: true });
+      const pass = () => { factors.add(x, dy); factors.addWeightGradient(raw); };
       factors.add(x, dy);
+      expect(factors.matrices).toBeNull(); // no raw gradient yet
+      factors.addWeightGradient(raw);
       expect(factors.matrices).not.toBeNull();
-      factors.add(x, dy);
+      pass();
       expect(factors.matrices).toBeNull();
       factors.clear();
-      factors.add(x, dy);
+      pass();
       expect(factors.matrices).not.toBeNull();
+      factors.addWeightGradient(raw); // the weight used twice in one pass
+      expect(factors.matrices).toBeNull();
       factors.clear();
-      x.dispose(); dy.dispose();
+      x.dispose(); dy.dispose(); raw.dispose();
     });
   });
 });
