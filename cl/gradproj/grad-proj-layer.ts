@@ -6,7 +6,7 @@
  * Lifecycle per task: takeSnapshot() → training steps (sgdStep/adamStep/rmsStep after backward) →
  * projComputation(net, forward passes) which feeds the calculator and recomputes P.
  */
-import { abs, add, keep, matmul, noGrad, randn, reshape, sub, sum, tidy, transpose, zeros, type Generator, type Tensor } from '../../engine/index.js';
+import { abs, add, concat, keep, matmul, noGrad, randn, reshape, sub, sum, tidy, transpose, zeros, type Generator, type Tensor } from '../../engine/index.js';
 import { assign } from '../../nn/assign.js';
 import { Module } from '../../nn/module.js';
 import type { CalculatorState, PatchSource, ProjectionCalculator } from './calculators/calculator.js';
@@ -95,8 +95,14 @@ export abstract class GradProjLayer extends Module {
     this.proj?.dispose();
     this.proj = P;
     this.dropComplement();
-    const U = P && this.calculator.complementBasis ? this.calculator.complementBasis() : null;
-    if (U) this.complement = { U, Ut: keep(noGrad(() => transpose(U))) };
+    const basis = P && this.calculator.complementBasis ? this.calculator.complementBasis() : null;
+    if (basis) {
+      // Zero columns up to a multiple of 4 change nothing in I − U·Uᵀ and let X·U read U as vec4s.
+      const pad = (4 - (basis.shape[1]! % 4)) % 4;
+      const U = pad ? keep(noGrad(() => concat([basis, zeros([basis.shape[0]!, pad])], 1))) : basis;
+      if (U !== basis) basis.dispose();
+      this.complement = { U, Ut: keep(noGrad(() => transpose(U))) };
+    }
   }
 
   private dropComplement(): void {
