@@ -1,6 +1,6 @@
 /**
  * clampMany(xs, lo, hi): each tensor clamped to [lo, hi] as a new tensor, up to four per dispatch
- * (kernels/clamp-many.wgsl.ts). Not differentiable: it serves gradient clipping, which replaces
+ * (kernels/clamp-many.wgsl.ts; as vec4s when all four lengths allow). Not differentiable: it serves gradient clipping, which replaces
  * gradients outside the graph.
  */
 import { CLAMP_MANY_SPAN, CLAMP_MANY_TENSORS, clampManyKernel, clampManyParams } from '../../kernels/clamp-many.wgsl.js';
@@ -15,11 +15,13 @@ export function clampMany(xs: readonly Tensor[], lo: number, hi: number): Tensor
   const [l, h] = [Math.max(lo, -3.4e38), Math.min(hi, 3.4e38)];
   for (let start = 0; start < xs.length; start += CLAMP_MANY_TENSORS) {
     const group = xs.slice(start, start + CLAMP_MANY_TENSORS);
-    const sizes = group.map((x) => x.size);
+    const width = group.every((x) => x.size % 4 === 0) ? 4 : 1;
+    const sizes = group.map((x) => x.size / width);
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total === 0) continue;
     const buffers = group.flatMap((x, j) => [x.buffer, outs[start + j]!.buffer]);
-    group[0]!.device.dispatch(clampManyKernel(group.length), new Uint8Array(clampManyParams(sizes, l, h)), buffers, grid1d(total, CLAMP_MANY_SPAN));
+    const kernel = clampManyKernel({ count: group.length, width });
+    group[0]!.device.dispatch(kernel, new Uint8Array(clampManyParams(sizes, l, h)), buffers, grid1d(total, CLAMP_MANY_SPAN));
   }
   return outs;
 }

@@ -11,9 +11,11 @@ import { randomArray, toF32 } from '../helpers/numeric.js';
 
 describe('clampMany', () => {
   const device = useDevice();
-  const shapes = [[17, 3], [3000], [1], [0], [5, 5, 11], [2]];
+  // Two groups of lengths that are not all multiples of 4 (scalar variant), then two that are (vec4).
+  const scalarShapes = [[17, 3], [3000], [1], [0], [5, 5, 11], [2]];
+  const vec4Shapes = [[5, 4], [3000], [0], [2, 2, 2], [12]];
 
-  it('matches the reference, four tensors per dispatch', async () => {
+  it.each([['scalar', scalarShapes], ['vec4', vec4Shapes]] as const)('matches the reference, four tensors per dispatch (%s)', async (_, shapes) => {
     const hosts = shapes.map((s, k) => toF32(randomArray(s.reduce((a, b) => a * b, 1), 40 + k, -3, 3)));
     const xs = shapes.map((s, k) => wc.tensor(hosts[k]!, s));
     for (const [lo, hi] of [[-1, 0.5], [-Infinity, 0], [0, Infinity]] as const) {
