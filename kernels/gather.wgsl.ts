@@ -4,8 +4,9 @@
  *   gather:      out[o, j, i] = x[o, idx[j], i]                      (out is [outer, m, inner])
  *   scatter-add: dx[o, k, i]  = Σ_{j : idx[j] = k, in increasing j} g[o, j, i]
  *
- * gather copies 32-bit words (float32 and int32 alike); an index outside [0, r) never reads x: its
- * row is filled with `p.fill` (the op passes NaN's bits for float32, i32 min for int32).
+ * gather copies 32-bit words (float32 and int32 alike), 4 at a time where inner allows; an index
+ * outside [0, r) never reads x: its row is filled with `p.fill` (the op passes NaN's bits for
+ * float32, i32 min for int32).
  *
  * The scatter-add is deterministic without float atomics, in two dispatches:
  *  1. sortIndices (one invocation per j): rank(j) = #{j' : (idx[j'], j') < (idx[j], j)}, a stable
@@ -18,6 +19,7 @@
  * invocation copies GATHER_RUN consecutive elements, decoding its position with divisions once
  * (integer division runs lane by lane on software rasterisers).
  */
+import { memoKernel } from './memo.js';
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
 
 export const GATHER_WORKGROUP = 256;
@@ -31,15 +33,16 @@ fn invocation(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 { return flatWork
 
 const MAIN_ARGS = '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
-export const gatherKernel: KernelSpec = {
-  name: 'gather',
+/** Width 4 copies vec4s of words (inner % 4 = 0: rows stay vec4-aligned; p.inner then counts vec4s). */
+export const gatherKernel = memoKernel((width: 1 | 4): KernelSpec => ({
+  name: width === 4 ? 'gather[vec4]' : 'gather',
   bindings: ['uniform', 'read', 'read', 'readwrite'],
   code: /* wgsl */ `
 struct Params { outer: u32, r: u32, inner: u32, m: u32, fill: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${width === 4 ? 'vec4<u32>' : 'u32'}>;
 @group(0) @binding(2) var<storage, read> idx: array<i32>;
-@group(0) @binding(3) var<storage, read_write> out: array<u32>;
+@group(0) @binding(3) var<storage, read_write> out: array<${width === 4 ? 'vec4<u32>' : 'u32'}>;
 ${PROLOGUE}
 @compute @workgroup_size(${GATHER_WORKGROUP})
 fn main(${MAIN_ARGS}) {
@@ -53,13 +56,13 @@ fn main(${MAIN_ARGS}) {
   let end = min(e + ${GATHER_RUN}u, total);
   for (; e < end; e++) {
     let k = idx[j];
-    if (k < 0 || u32(k) >= p.r) { out[e] = p.fill; } else { out[e] = x[(o * p.r + u32(k)) * p.inner + i]; }
+    if (k < 0 || u32(k) >= p.r) { out[e] = ${width === 4 ? 'vec4<u32>(p.fill)' : 'p.fill'}; } else { out[e] = x[(o * p.r + u32(k)) * p.inner + i]; }
     i++;
     if (i == p.inner) { i = 0u; j++; if (j == p.m) { j = 0u; o++; } }
   }
 }
 `,
-};
+}));
 
 export const sortIndicesKernel: KernelSpec = {
   name: 'gather.sortIndices',

@@ -114,8 +114,10 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const m = indices.size;
   const y = emptyTensor(x.device, withAxis(x.shape, a, m), x.dtype);
   if (y.size > 0) {
-    const params = new Uint32Array([outer, r, inner, m, x.dtype === 'int32' ? INT32_MIN_BITS : FLOAT_NAN_BITS]);
-    x.device.dispatch(gatherKernel, params, [x.buffer, indices.buffer, y.buffer], grid1d(Math.ceil(y.size / GATHER_RUN), GATHER_WORKGROUP));
+    const width = inner % 4 === 0 ? 4 : 1;
+    const params = new Uint32Array([outer, r, inner / width, m, x.dtype === 'int32' ? INT32_MIN_BITS : FLOAT_NAN_BITS]);
+    const grid = grid1d(Math.ceil(y.size / width / GATHER_RUN), GATHER_WORKGROUP);
+    x.device.dispatch(gatherKernel(width), params, [x.buffer, indices.buffer, y.buffer], grid);
   }
   return record(y, 'gather', [x], (g) => [scatterAdd(g, indices, x.shape, a)]);
 }

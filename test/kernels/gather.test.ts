@@ -25,6 +25,10 @@ describe('gather', () => {
     [[2, 3, 129], [128, 1, 64, 1, 0], 2],
     [[7, 5], [], 0],
     [[1, 1], [0, 0, 0], 1],
+    // Rows of a multiple of 4 words: the vec4 variant.
+    [[6, 8], [5, 0, 5, 2], 0],
+    [[2, 3, 12], [2, 0], 1],
+    [[20, 1, 28, 28], [19, 3, 7], 0],
   ];
 
   it('matches the reference (repeats, every axis, odd sizes, no indices)', async () => {
@@ -47,6 +51,8 @@ describe('gather', () => {
     expect(Array.from(await x.grad!.toArray())).toEqual([1, 1, 0, 0, 1, 1]);
     const labels = wc.tensor([7, 8, 9], [3], { dtype: 'int32' });
     expect(Array.from(await wc.gather(labels, idx).toArray())).toEqual([9, -(2 ** 31), -(2 ** 31), 7, -(2 ** 31)]);
+    const rows4 = wc.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 4]); // vec4 variant
+    expect(Array.from(await wc.gather(rows4, wc.tensor([1, -1], [2], { dtype: 'int32' })).toArray())).toEqual([5, 6, 7, 8, NaN, NaN, NaN, NaN]);
   });
 
   it('scatter-add backward matches the reference, deterministically', async () => {
