@@ -99,7 +99,7 @@ export abstract class GradProjLayer extends Module {
     if (basis) {
       // Zero columns up to a multiple of 4 change nothing in I − U·Uᵀ and let X·U read U as vec4s.
       const pad = (4 - (basis.shape[1]! % 4)) % 4;
-      const U = pad ? keep(noGrad(() => concat([basis, zeros([basis.shape[0]!, pad])], 1))) : basis;
+      const U = pad ? keep(noGrad(() => tidy(() => concat([basis, zeros([basis.shape[0]!, pad])], 1)))) : basis;
       if (U !== basis) basis.dispose();
       this.complement = { U, Ut: keep(noGrad(() => transpose(U))) };
     }
