@@ -81,8 +81,12 @@ export interface Progress {
   steps: number;
 }
 
-/** Lets timers, I/O and the caller's callbacks run during a long synchronous training loop. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/**
+ * Lets timers, I/O and the caller's callbacks run during a long synchronous training loop:
+ * setImmediate where it exists (Node), since setTimeout(0) waits at least 1 ms there (0.7 s over
+ * the 8-epoch seed run's 620 yields).
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 function calculator(method: GradProjMethod, R: number): () => ProjectionCalculator {
   switch (method) {
