@@ -95,14 +95,24 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 const FLOAT_NAN_BITS = 0x7fc00000;
 const INT32_MIN_BITS = 0x80000000;
 
+/** The 32-bit pattern gather writes for an out-of-range index: `fill` in x's dtype, else NaN / i32 min. */
+function fillBits(x: Tensor, fill: number | undefined): number {
+  if (fill === undefined) return x.dtype === 'int32' ? INT32_MIN_BITS : FLOAT_NAN_BITS;
+  if (typeof fill !== 'number' || (x.dtype === 'int32' && !Number.isInteger(fill))) {
+    throw new TypeError(`gather: fill must be a number${x.dtype === 'int32' ? ' (an integer for int32 x)' : ''}, got ${fill}`);
+  }
+  return new Uint32Array((x.dtype === 'int32' ? Int32Array : Float32Array).of(fill).buffer)[0]!;
+}
+
 /**
  * Index select (PyTorch's index_select(x, axis, indices), TensorFlow's gather): y has x's shape with
  * the axis replaced by indices' length, and y[..., j, ...] = x[..., indices[j], ...]. `indices` is a
  * 1-D int32 tensor; repeats are allowed. Indices live on the GPU, so they are not checked on the host:
- * an index outside [0, n) never reads out of bounds, its slot is NaN (int32 x: −2147483648) and it
- * gets no gradient. Backward is a deterministic scatter-add (see kernels/gather.wgsl.ts).
+ * an index outside [0, n) never reads out of bounds, its slot is `opts.fill` (default NaN; int32 x:
+ * −2147483648) and it gets no gradient. Backward is a deterministic scatter-add (see
+ * kernels/gather.wgsl.ts).
  */
-export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+export function gather(x: Tensor, indices: Tensor, axis = 0, opts: { fill?: number } = {}): Tensor {
   checkTensor('gather', 'x', x);
   checkTensor('gather', 'indices', indices);
   if (indices.dtype !== 'int32') throw new TypeError(`gather: indices must be int32, got ${indices.dtype}`);
@@ -115,7 +125,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const y = emptyTensor(x.device, withAxis(x.shape, a, m), x.dtype);
   if (y.size > 0) {
     const width = inner % 4 === 0 ? 4 : 1;
-    const params = new Uint32Array([outer, r, inner / width, m, x.dtype === 'int32' ? INT32_MIN_BITS : FLOAT_NAN_BITS]);
+    const params = new Uint32Array([outer, r, inner / width, m, fillBits(x, opts.fill)]);
     const grid = grid1d(Math.ceil(y.size / width / GATHER_RUN), GATHER_WORKGROUP);
     x.device.dispatch(gatherKernel(width), params, [x.buffer, indices.buffer, y.buffer], grid);
   }

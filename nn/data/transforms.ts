@@ -23,6 +23,12 @@ function resample(op: string, x: Tensor, map: ResampleMap): Tensor {
   const P = map.height * map.width;
   return tidy(() => {
     const flat = reshape(x, [x.size / P, P]);
+    // One tap of weights 0 or 1 (a permutation, a nearest-neighbour rotation) is a plain gather:
+    // index −1 where the weight is 0, filled with 0.
+    if (map.taps === 1 && map.weight.every((w) => w === 0 || w === 1)) {
+      const index = Int32Array.from(map.index, (v, p) => (map.weight[p] === 0 ? -1 : v));
+      return reshape(gather(flat, tensor(index, [P], { dtype: 'int32', device: x.device }), 1, { fill: 0 }), x.shape);
+    }
     let out: Tensor | undefined;
     for (let k = 0; k < map.taps; k++) {
       const index = tensor(map.index.subarray(k * P, (k + 1) * P), [P], { dtype: 'int32', device: x.device });

@@ -42,7 +42,7 @@ describe('gather', () => {
     }
   });
 
-  it('out-of-range indices never read out of bounds: NaN rows (int32: i32 min), no gradient', async () => {
+  it('out-of-range indices never read out of bounds: NaN rows (int32: i32 min) or opts.fill, no gradient', async () => {
     const x = wc.tensor([1, 2, 3, 4, 5, 6], [3, 2], { requiresGrad: true });
     const idx = wc.tensor([2, -1, 3, 0, 1 << 30], [5], { dtype: 'int32' });
     const y = wc.gather(x, idx, 0);
@@ -53,6 +53,11 @@ describe('gather', () => {
     expect(Array.from(await wc.gather(labels, idx).toArray())).toEqual([9, -(2 ** 31), -(2 ** 31), 7, -(2 ** 31)]);
     const rows4 = wc.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 4]); // vec4 variant
     expect(Array.from(await wc.gather(rows4, wc.tensor([1, -1], [2], { dtype: 'int32' })).toArray())).toEqual([5, 6, 7, 8, NaN, NaN, NaN, NaN]);
+    // opts.fill replaces the NaN / i32-min default.
+    expect(Array.from(await wc.gather(x, idx, 0, { fill: 0 }).toArray())).toEqual([5, 6, 0, 0, 0, 0, 1, 2, 0, 0]);
+    expect(Array.from(await wc.gather(rows4, wc.tensor([-1, 0], [2], { dtype: 'int32' }), 0, { fill: -2.5 }).toArray())).toEqual([-2.5, -2.5, -2.5, -2.5, 1, 2, 3, 4]);
+    expect(Array.from(await wc.gather(labels, idx, 0, { fill: -1 }).toArray())).toEqual([9, -1, -1, 7, -1]);
+    expect(() => wc.gather(labels, idx, 0, { fill: 0.5 })).toThrow('gather: fill must be a number (an integer for int32 x), got 0.5');
   });
 
   it('scatter-add backward matches the reference, deterministically', async () => {
