@@ -11,9 +11,14 @@ import { formatShape, sizeOf } from './shape.js';
 
 export type DType = 'float32' | 'int32';
 
-/** A GPU buffer shared by a tensor and its views; freed when the last one is disposed. */
+/**
+ * A GPU buffer shared by a tensor and its views; freed when the last one is disposed. `version`
+ * counts writes into the existing buffer (PyTorch's _version): assign(), gemmInto(), optimizer and
+ * gradient-projection steps bump it, so state derived from the contents can tell it went stale.
+ */
 export class Storage {
   refs = 1;
+  version = 0;
   constructor(readonly device: Device, readonly buffer: GPUBuffer) {}
 }
 
@@ -66,6 +71,16 @@ export class Tensor {
   /** The GPU buffer (may be larger than size·4 bytes: pooled buffers round up). */
   get buffer(): GPUBuffer {
     return this.live('buffer').buffer;
+  }
+
+  /** Writes into this tensor's existing buffer so far (shared with its views; see Storage). */
+  get version(): number {
+    return this.live('version').version;
+  }
+
+  /** Records a write into the existing buffer (called by the ops that write in place). */
+  bumpVersion(): void {
+    this.live('bumpVersion').version++;
   }
 
   /** Shares this tensor's storage under another shape (same size); used by reshape. */

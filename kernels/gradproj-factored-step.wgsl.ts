@@ -1,13 +1,13 @@
 /**
  * The factored post-projected SGD step (cl/gradproj/projected-step.ts) after XP = X·P. A Linear
  * weight's gradient is G = Δᵀ·X (Δ [R, out] output gradients, X [R, d] inputs), so
- * G·P = Δᵀ·(X·P): R·d² multiply-adds instead of out·d². F = θ₀ − lr·D·P is kept as state (θ as
- * post-projection defines it), so a step moves F by −lr·g·P and copies it to θ:
+ * G·P = Δᵀ·(X·P): R·d² multiply-adds instead of out·d². θ = θ₀ − lr·D·P holds before the step
+ * (the caller recomputes it when anything else wrote θ), so the step moves θ by −lr·g·P:
  *
  *   update, per element (o, j):   q = Σ_b Δ[b,o]·XP[b,j]
- *                                 D ← D + g,  F ← F − lr·q,  θ = F
+ *                                 D ← D + g,  θ ← θ − lr·q
  *                                 flag row o when g ≠ G there (or g − G is NaN)
- *   correct, per flagged row o:   F[o,:] ← F[o,:] + lr·(Δ[:,o]ᵀ·XP − g[o,:]·P),  θ[o,:] = F[o,:],  unflag
+ *   correct, per flagged row o:   θ[o,:] ← θ[o,:] + lr·(Δ[:,o]ᵀ·XP − g[o,:]·P),  unflag
  *
  * g is the gradient as the optimiser sees it, G the raw one backward computed (often the same
  * buffer): they differ where clipping or a penalty changed g, and those rows get the exact g·P
@@ -21,7 +21,7 @@
  * invocations per flag word (one SIMD register on llvmpipe: its barrier switches no coroutines), its
  * rows in turn; an unflagged row's loop bound is 0, so the pass costs next to nothing when no row
  * changed; the barrier lets every invocation read the word before it is cleared.
- * Seed CNN's 32×512 layer at R = 8 on llvmpipe: update 0.11 ms, correct 0.007 ms, against 0.29 ms
+ * Seed CNN's 32×512 layer at R = 8 on llvmpipe: update 0.105 ms, correct 0.007 ms, against 0.29 ms
  * for the earlier E = D·P form (two GEMMs, a row scan and an elementwise pass).
  */
 import { declare } from './gradproj-step.wgsl.js';
@@ -53,7 +53,7 @@ struct Params { out: u32, d: u32, rows: u32, lr: f32 }
 
 /** Buffer names in binding order (after the uniform), then the u32 row flags. */
 export const UPDATE_BUFFERS: [string, 'read' | 'readwrite'][] = [
-  ['dy', 'read'], ['xp', 'read'], ['g', 'read'], ['raw', 'read'], ['acc', 'readwrite'], ['thetaP', 'readwrite'], ['theta', 'readwrite'],
+  ['dy', 'read'], ['xp', 'read'], ['g', 'read'], ['raw', 'read'], ['acc', 'readwrite'], ['theta', 'readwrite'],
 ];
 const FLAGS = (binding: number) => `@group(0) @binding(${binding}) var<storage, read_write> flags: array<atomic<u32>>;`;
 
@@ -92,9 +92,7 @@ fn update(o: u32, jg: u32, q: V) -> u32 {
   let e = o * (p.d / ${width}u) + jg;
   let gv = g[e];
   acc[e] = acc[e] + gv;
-  let f = thetaP[e] - p.lr * q;
-  thetaP[e] = f;
-  theta[e] = f;
+  theta[e] = theta[e] - p.lr * q;
   let c = gv - raw[e];
   return select(0u, 1u, any(c != V(0.0)) || anyNan(c));
 }
@@ -103,7 +101,7 @@ fn update(o: u32, jg: u32, q: V) -> u32 {
 });
 
 export const CORRECT_BUFFERS: [string, 'read' | 'readwrite'][] = [
-  ['dy', 'read'], ['xp', 'read'], ['g', 'read'], ['P', 'read'], ['thetaP', 'readwrite'], ['theta', 'readwrite'],
+  ['dy', 'read'], ['xp', 'read'], ['g', 'read'], ['P', 'read'], ['theta', 'readwrite'],
 ];
 const correct = declare(CORRECT_BUFFERS);
 
@@ -129,9 +127,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var k = 0u; k < p.d; k++) { gp = fma(g[row + k], P[k * p.d + j], gp); }
       var q = 0.0;
       for (var b = 0u; b < p.rows; b++) { q = fma(dy[b * p.out + o], xp[b * p.d + j], q); }
-      let f = thetaP[row + j] + p.lr * (q - gp);
-      thetaP[row + j] = f;
-      theta[row + j] = f;
+      theta[row + j] = theta[row + j] + p.lr * (q - gp);
     }
   }
   workgroupBarrier();

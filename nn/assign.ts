@@ -23,5 +23,6 @@ export function assign(dst: Tensor, src: TensorLike): void {
   if (dst.size === 0 || (src instanceof Tensor && src.buffer === dst.buffer)) return;
   const from = src instanceof Tensor ? src : tensor(src.data, src.shape, { dtype: src.dtype, device: dst.device });
   dst.device.batcher.copy(from.buffer, 0, dst.buffer, 0, dst.size * 4);
+  dst.bumpVersion();
   if (from !== src) from.dispose();
 }

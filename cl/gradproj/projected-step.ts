@@ -7,13 +7,14 @@
  * the raw gradient. All on the GPU.
  *
  * Post-projected SGD on a Linear weight whose gradient comes with its factors G = Δᵀ·X (R rows, fewer
- * than the weight's out rows) takes the factored step instead: F ← F − lr·g·P with g·P computed as
- * Δᵀ·(X·P), plus the exact projection of whatever changed g since backward, D ← D + g, θ = F
- * (kernels/gradproj-factored-step.wgsl.ts): R·d² multiply-adds instead of out·d². F = θ₀ − lr·D·P
- * is state of its own: recomputed from D after any other kind of step, when lr changes and every
- * REFRESH_STEPS factored steps, so its rounding never accumulates over more than that many steps.
- * Not checkpointed (D is). θ is overwritten from F at every step, as the plain post step overwrites
- * it from D. When P = I − U·Uᵀ comes with U [d, k] (NullSpace, GPM) and 2k < d, X·P is taken as
+ * than the weight's out rows) takes the factored step instead: θ ← θ − lr·g·P with g·P computed as
+ * Δᵀ·(X·P), plus the exact projection of whatever changed g since backward, D ← D + g
+ * (kernels/gradproj-factored-step.wgsl.ts): R·d² multiply-adds instead of out·d². That keeps
+ * θ = θ₀ − lr·D·P only while nothing else writes θ, so θ is recomputed from D (one GEMM) when its
+ * version shows a write from elsewhere (randomStep, a loaded state dict, another optimiser), after
+ * any other kind of step, when lr changes, and every REFRESH_STEPS factored steps, so rounding never
+ * accumulates over more than that many steps: the same θ as the plain post step, which recomputes
+ * it every step. When P = I − U·Uᵀ comes with U [d, k] (NullSpace, GPM) and 2k < d, X·P is taken as
  * X − (X·U)·Uᵀ: 2·R·d·k multiply-adds instead of R·d² (the seed CNN's 512-wide layer keeps k = 159–191).
  *
  * Deliberate differences from the Python original: the step counter restarts at takeSnapshot() (the
@@ -70,10 +71,10 @@ export class ProjectedStep {
   t = 0;
   private state = new Map<StateName, Tensor>();
   /**
-   * Factored-step state (derived: not checkpointed): F = θ₀ − lr·D·P as of the last step, the rows'
-   * correction flags, the lr F was computed with, and factored steps since F was recomputed from D.
+   * Factored-step state (derived: not checkpointed): the rows' correction flags, the lr and θ's
+   * version after the last factored step, and factored steps since θ was recomputed from D.
    */
-  private factored: { thetaP: Tensor; flags: Tensor; lr: number; steps: number } | null = null;
+  private factored: { flags: Tensor; lr: number; version: number; steps: number } | null = null;
 
   /** Stores θ₀ = θ and zeroes D, the previous step, the moments and t (start of a task). */
   snapshot(theta: Tensor): void {
@@ -122,6 +123,7 @@ export class ProjectedStep {
     const project = P !== null;
     if (project && rule === 'sgd' && config.post && !config.twoProj && this.factoredStep(theta, grad, P, opts.lr, factors, complement ?? null)) return;
     this.dropFactored();
+    theta.bumpVersion();
     tidy(() => {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
       const bufferOf = (name: string): GPUBuffer =>
@@ -158,29 +160,30 @@ export class ProjectedStep {
     const device = theta.device;
     noGrad(() => tidy(() => {
       const D = reshape(this.get('acc', theta), [out, d]);
-      if (!this.factored || this.factored.steps >= REFRESH_STEPS || this.factored.lr !== lr) {
-        this.dropFactored();
-        const thetaP = keep(emptyTensor(device, [out, d]));
-        gemmInto(thetaP, D, P, reshape(this.get('theta0', theta), [out, d]), -lr, 1);
-        this.factored = { thetaP, flags: keep(zeros([flagWords(out)], { dtype: 'int32' })), lr, steps: 0 };
+      let state = this.factored;
+      if (!state || state.steps >= REFRESH_STEPS || state.lr !== lr || state.version !== theta.version) {
+        // θ = θ₀ − lr·D·P afresh: after another kind of step, a new lr, a write into θ from elsewhere, or REFRESH_STEPS steps.
+        gemmInto(reshape(theta, [out, d]), D, P, reshape(this.get('theta0', theta), [out, d]), -lr, 1);
+        state = this.factored = { flags: state?.flags ?? keep(zeros([flagWords(out)], { dtype: 'int32' })), lr, version: 0, steps: 0 };
       }
-      this.factored.steps += 1;
-      const { thetaP, flags } = this.factored;
       const xp = complement && 2 * complement.U.shape[1]! < d ? lowRankProject(x, complement) : matmul(x, P);
       const params = factoredParams(out, d, x.shape[0]!, lr);
       const buffers: Record<string, GPUBuffer> = {
-        dy: dy.buffer, xp: xp.buffer, g: grad.buffer, raw: raw.buffer, P: P.buffer, acc: D.buffer, thetaP: thetaP.buffer, theta: theta.buffer,
+        dy: dy.buffer, xp: xp.buffer, g: grad.buffer, raw: raw.buffer, P: P.buffer, acc: D.buffer, theta: theta.buffer,
       };
-      const bind = (names: [string, unknown][]) => [...names.map(([name]) => buffers[name]!), flags.buffer];
+      const flags = state.flags.buffer;
+      const bind = (names: [string, unknown][]) => [...names.map(([name]) => buffers[name]!), flags];
       device.dispatch(updateKernel(updateWidth(d)), params, bind(UPDATE_BUFFERS), updateGrid(out, d));
       device.dispatch(correctKernel, params, bind(CORRECT_BUFFERS), grid1d(flagWords(out), 1));
+      theta.bumpVersion();
+      state.steps += 1;
+      state.version = theta.version;
     }));
     return true;
   }
 
-  /** F = θ₀ − lr·D·P goes stale once D changes another way; the next factored step recomputes it. */
+  /** The factored step's state goes stale once D changes another way; the next factored step recomputes θ. */
   private dropFactored(): void {
-    this.factored?.thetaP.dispose();
     this.factored?.flags.dispose();
     this.factored = null;
   }

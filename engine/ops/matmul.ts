@@ -88,4 +88,5 @@ export function gemmInto(out: Tensor, a: Tensor, b: Tensor, c: Tensor, alpha: nu
   if (M * N === 0) return;
   const shape: MatmulShape = { M, N, K, transposeA, transposeB: false, broadcastA: true, broadcastB: true };
   a.device.dispatch(matmulKernel(matmulVariant(shape, true)), matmulParams(shape, alpha, beta), [a.buffer, b.buffer, out.buffer, c.buffer], matmulGrid(M, N, 1));
+  out.bumpVersion();
 }

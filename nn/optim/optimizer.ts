@@ -81,6 +81,7 @@ export abstract class Optimizer {
       const step = ++this.steps[i]!;
       const params = optimizerParams(p.size, first, this.uniforms(step));
       p.device.dispatch(this.kernel, params, [p.buffer, g.buffer, ...slot.map((t) => t.buffer)], grid1d(p.size, OPTIMIZER_WORKGROUP));
+      p.bumpVersion();
     });
   }
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { GradientFactors } from '../../cl/gradproj/gradient-factors.js';
+import { assign } from '../../nn/assign.js';
 import { ProjectedStep, REFRESH_STEPS, type StepRule } from '../../cl/gradproj/projected-step.js';
 import { gradProjStepReference, type StepStateRef } from '../../kernels/gradproj-step.reference.js';
 import { useDevice } from '../helpers/device.js';
@@ -143,10 +144,14 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
 
     /**
      * Runs `steps` steps; `edit` may change the gradient after backward; `factored(s)` says whether
-     * step s gets factors; `lowRank` passes P's complement basis û too; `lrOf(s)` is step s's lr.
+     * step s gets factors; `lowRank` passes P's complement basis û too; `lrOf(s)` is step s's lr;
+     * θ is overwritten with zeros from outside the stepper before step `overwriteAt`.
      */
-    async function run(steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean, opts: { d?: number; lowRank?: boolean; lrOf?: (s: number) => number } = {}) {
-      const { d = 60, lowRank = false, lrOf = () => sgd.lr } = opts;
+    async function run(
+      steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean,
+      opts: { d?: number; lowRank?: boolean; lrOf?: (s: number) => number; overwriteAt?: number } = {},
+    ) {
+      const { d = 60, lowRank = false, lrOf = () => sgd.lr, overwriteAt = -1 } = opts;
       const theta0 = Float64Array.from(randomArray(out * d, 1), Math.fround);
       const theta = wc.tensor(theta0, [out, d]);
       const P = projector(d, 2);
@@ -168,6 +173,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
         const raw = wc.matmul(dy, x, { transposeA: true });
         const g = edit(raw);
         if (factored(s)) { factors.add(x, dy); factors.addWeightGradient(raw); }
+        if (s === overwriteAt) assign(theta, { data: new Float32Array(out * d), shape: [out, d], dtype: 'float32' });
         const before = wc.getDevice().stats().dispatches;
         stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: lrOf(s) }, factors, complement);
         dispatches.push(wc.getDevice().stats().dispatches - before);
@@ -184,7 +190,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
 
     it('equals the reference step and runs X·P, the update and the row correction', async () => {
       const dispatches = await run(4, (g) => g, () => true);
-      // The first step also computes F = θ₀ − lr·D·P from D.
+      // The first step also computes θ = θ₀ − lr·D·P from D.
       expect(dispatches).toEqual([4, 3, 3, 3]);
     });
 
@@ -200,17 +206,22 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true, { d: 62 });
     });
 
-    it('recomputes F = θ₀ − lr·D·P after a step without factors', async () => {
+    it('recomputes θ = θ₀ − lr·D·P after a step without factors', async () => {
       const dispatches = await run(5, (g) => g, (s) => s !== 2);
       expect(dispatches).toEqual([4, 3, 2, 4, 3]);
     });
 
-    it('recomputes F = θ₀ − lr·D·P when lr changes (post-projection rescales the whole displacement)', async () => {
+    it('recomputes θ = θ₀ − lr·D·P when lr changes (post-projection rescales the whole displacement)', async () => {
       const dispatches = await run(4, (g) => g, () => true, { lrOf: (s) => (s < 2 ? 0.05 : 0.02) });
       expect(dispatches).toEqual([4, 3, 4, 3]);
     });
 
-    it('recomputes F = θ₀ − lr·D·P every REFRESH_STEPS factored steps', () => {
+    it('recomputes θ = θ₀ − lr·D·P after a write into θ from elsewhere (as the plain post step would)', async () => {
+      const dispatches = await run(4, (g) => g, () => true, { overwriteAt: 2 });
+      expect(dispatches).toEqual([4, 3, 4, 3]);
+    });
+
+    it('recomputes θ = θ₀ − lr·D·P every REFRESH_STEPS factored steps', () => {
       const theta = wc.tensor(randomArray(out * d, 1), [out, d]);
       const P = wc.tensor(projector(d, 2), [d, d]);
       const x = wc.tensor(randomArray(R * d, 3), [R, d]);
