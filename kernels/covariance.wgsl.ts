@@ -5,16 +5,17 @@
  * sum is accumulate with scale = 1.
  *
  * Layout: x row-major, c [d, d] row-major, μ [d]. Symmetry halves the work: the output is cut into
- * 32×32 tiles and only tiles on or above the diagonal run (T(T+1)/2 workgroups for T = ⌈d/32⌉, the
- * linear workgroup index decoded to (tile row, tile column)). Each of the 8×8 invocations owns a 4×4
- * block of outputs in registers and streams through the rows (register blocking without workgroup
- * memory: barriers are costly on software Vulkan). The same halving inside a diagonal tile: only its
- * blocks on or above the block diagonal are computed, by the first invocations (36 of 64; 28 for
- * d = 25), and a block off the block diagonal writes each value at (i, j) and (j, i), so c is
- * exactly symmetric. Edge columns are clamped once before the row loop (an
+ * 64×64 tiles and only tiles on or above the diagonal run (T(T+1)/2 workgroups for T = ⌈d/64⌉, the
+ * linear workgroup index decoded to (tile row, tile column)). Each of the 8×8 invocations owns an 8×8
+ * block of outputs in registers (sixteen vec4 sums) and streams through the rows, reading 16 values per
+ * 64 multiply-adds (register blocking without workgroup memory: barriers are costly on software
+ * Vulkan; 4×4 blocks, 8 values per 16, took 1.7–2.3× as long at d = 512 and 784). The same halving
+ * inside a diagonal tile: only its blocks on or above the block diagonal are computed, by the first
+ * invocations (36 of 64; 10 for d = 25), and a block off the block diagonal writes each value at (i, j)
+ * and (j, i), so c is exactly symmetric. Edge columns are clamped once before the row loop (an
  * invocation past column d − 1 re-reads it and does not store), so the loop has no bounds checks,
- * and invocations whose whole block lies past d return at once (d = 25 patches: 7×7 of the 8×8 do
- * work). Each output is one invocation's fixed-order sum: deterministic, no atomics.
+ * and invocations whose whole block lies past d return at once. Each output is one invocation's
+ * fixed-order sum: deterministic, no atomics.
  *
  * Few tiles over many rows (d = 25 conv patches: one tile, 300,000 rows per batch) would leave the
  * machine idle, so the `split` variant also cuts the rows into chunks (grid y): workgroup (tile, chunk)
@@ -25,7 +26,9 @@ import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import type { KernelSpec } from './spec.js';
 import { memoKernel } from './memo.js';
 
-export const COV_TILE = 32;
+/** Outputs per invocation along each side (a BLOCK×BLOCK block), and per workgroup tile (8×8 invocations). */
+const BLOCK = 8;
+export const COV_TILE = 8 * BLOCK;
 
 export interface CovarianceVariant {
   centered: boolean;
@@ -33,6 +36,9 @@ export interface CovarianceVariant {
   /** Rows cut into chunks of p.chunkRows (grid y); partial sums go to c[chunk] unscaled. */
   split: boolean;
 }
+
+const QUADS = Array.from({ length: BLOCK / 4 }, (_, q) => q);
+const ROWS = Array.from({ length: BLOCK }, (_, a) => a);
 
 export const covarianceKernel = memoKernel((v: CovarianceVariant): KernelSpec => {
   const code = wgsl`
@@ -46,13 +52,13 @@ struct Params { rows: u32, d: u32, tiles: u32, scale: f32, chunkRows: u32 }
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 #endif
 
-// Columns j0 … j0 + 3 clamped to the last column: past it an invocation reads column d − 1 again
-// and never stores those sums, so the row loop needs no bounds checks.
-fn clamped4(j0: u32) -> vec4<u32> {
-  return min(vec4<u32>(j0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.d - 1u));
+// Columns j0 … j0 + BLOCK − 1 clamped to the last column: past it an invocation reads column d − 1
+// again and never stores those sums, so the row loop needs no bounds checks.
+fn clampedColumns(j0: u32, q: u32) -> vec4<u32> {
+  return min(vec4<u32>(j0 + 4u * q) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.d - 1u));
 }
 
-// Values of row k at the four (clamped) columns j, less the means m (zero when not centred).
+// Values of row k at four (clamped) columns j, less the means m (zero when not centred).
 fn load4(k: u32, j: vec4<u32>, m: vec4<f32>) -> vec4<f32> {
   let r = k * p.d;
   return vec4<f32>(x[r + j.x], x[r + j.y], x[r + j.z], x[r + j.w]) - m;
@@ -74,56 +80,51 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var rest = wid.x;
   while (rest >= p.tiles - ti) { rest -= p.tiles - ti; ti++; }
   let tj = ti + rest;
-  // The invocation's 4×4 block (bi, bj) of the tile: lid.y, lid.x off the diagonal. A diagonal tile
-  // needs only the nb(nb+1)/2 blocks with bi ≤ bj (nb = blocks reaching into the matrix), given to
+  // The invocation's ${BLOCK}×${BLOCK} block (bi, bj) of the tile: lid.y, lid.x off the diagonal. A diagonal
+  // tile needs only the nb(nb+1)/2 blocks with bi ≤ bj (nb = blocks reaching into the matrix), given to
   // the first invocations in order, so whole SIMD groups past them have no work and return.
   var bi = lid.y;
   var bj = lid.x;
   if (ti == tj) {
-    let nb = min(${COV_TILE / 4}u, (p.d - ti * ${COV_TILE}u + 3u) / 4u);
+    let nb = min(8u, (p.d - ti * ${COV_TILE}u + ${BLOCK - 1}u) / ${BLOCK}u);
     var q = lid.y * 8u + lid.x;
     if (q >= nb * (nb + 1u) / 2u) { return; }
     bi = 0u;
     while (q >= nb - bi) { q -= nb - bi; bi++; }
     bj = bi + q;
   }
-  let i0 = ti * ${COV_TILE}u + bi * 4u;
-  let j0 = tj * ${COV_TILE}u + bj * 4u;
+  let i0 = ti * ${COV_TILE}u + bi * ${BLOCK}u;
+  let j0 = tj * ${COV_TILE}u + bj * ${BLOCK}u;
   if (i0 >= p.d || j0 >= p.d) { return; } // owns no output (no barriers below)
-  let ci = clamped4(i0);
-  let cj = clamped4(j0);
+  ${QUADS.map((q) => `let ci${q} = clampedColumns(i0, ${q}u); let cj${q} = clampedColumns(j0, ${q}u);`).join('\n  ')}
 #if ${v.centered}
-  let mi = vec4<f32>(mu[ci.x], mu[ci.y], mu[ci.z], mu[ci.w]);
-  let mj = vec4<f32>(mu[cj.x], mu[cj.y], mu[cj.z], mu[cj.w]);
+  ${QUADS.map((q) => `let mi${q} = vec4<f32>(mu[ci${q}.x], mu[ci${q}.y], mu[ci${q}.z], mu[ci${q}.w]); let mj${q} = vec4<f32>(mu[cj${q}.x], mu[cj${q}.y], mu[cj${q}.z], mu[cj${q}.w]);`).join('\n  ')}
 #else
-  let mi = vec4<f32>(0.0);
-  let mj = vec4<f32>(0.0);
+  ${QUADS.map((q) => `let mi${q} = vec4<f32>(0.0); let mj${q} = vec4<f32>(0.0);`).join('\n  ')}
 #endif
-  var acc: array<vec4<f32>, 4>;
+  // acc_a_q: row i0 + a, columns j0 + 4q … j0 + 4q + 3.
+  ${ROWS.map((a) => QUADS.map((q) => `var acc${a}_${q} = vec4<f32>(0.0);`).join(' ')).join('\n  ')}
   for (var k = kBegin; k < kEnd; k++) {
-    let xi = load4(k, ci, mi);
-    let xj = load4(k, cj, mj);
-    acc[0] = fma(vec4<f32>(xi.x), xj, acc[0]);
-    acc[1] = fma(vec4<f32>(xi.y), xj, acc[1]);
-    acc[2] = fma(vec4<f32>(xi.z), xj, acc[2]);
-    acc[3] = fma(vec4<f32>(xi.w), xj, acc[3]);
+    ${QUADS.map((q) => `let xi${q} = load4(k, ci${q}, mi${q}); let xj${q} = load4(k, cj${q}, mj${q});`).join('\n    ')}
+    ${ROWS.map((a) => QUADS.map((q) => `acc${a}_${q} = fma(vec4<f32>(xi${a >> 2}.${'xyzw'[a & 3]}), xj${q}, acc${a}_${q});`).join(' ')).join('\n    ')}
   }
-  for (var a = 0u; a < 4u; a++) {
-    let i = i0 + a;
-    if (i >= p.d) { break; }
-    for (var b = 0u; b < 4u; b++) {
-      let j = j0 + b;
-      if (j >= p.d) { break; }
+  ${ROWS.map((a) => QUADS.map((q) => `store(i0 + ${a}u, j0 + ${4 * q}u, i0 != j0, acc${a}_${q}, base);`).join(' ')).join('\n  ')}
+}
+
+// Four sums of row i from column j on, within the matrix, at (i, j + b) and, off the diagonal block, at (j + b, i).
+fn store(i: u32, j: u32, mirror: bool, sums: vec4<f32>, base: u32) {
+  if (i >= p.d) { return; }
+  for (var b = 0u; b < 4u; b++) {
+    if (j + b >= p.d) { return; }
 #if ${v.split}
-      let value = acc[a][b];
+    let value = sums[b];
 #elif ${v.accumulate}
-      let value = c[i * p.d + j] + p.scale * acc[a][b];
+    let value = c[i * p.d + j + b] + p.scale * sums[b];
 #else
-      let value = p.scale * acc[a][b];
+    let value = p.scale * sums[b];
 #endif
-      c[base + i * p.d + j] = value;
-      if (i0 != j0) { c[base + j * p.d + i] = value; } // a diagonal block holds both halves itself
-    }
+    c[base + i * p.d + j + b] = value;
+    if (mirror) { c[base + (j + b) * p.d + i] = value; }
   }
 }
 `;
