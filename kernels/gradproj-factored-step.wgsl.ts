@@ -11,7 +11,9 @@
  *
  * g is the gradient as the optimiser sees it, G the raw one backward computed (often the same
  * buffer): they differ where clipping or a penalty changed g, and those rows get the exact g·P
- * instead of Δᵀ·XP. The comparison is exact: an untouched gradient flags nothing.
+ * instead of Δᵀ·XP. The comparison is exact: an untouched gradient flags nothing. When g is
+ * clampMany's output from G (gradient clipping by value), the `clamped` variant computes g = clamp(G)
+ * itself instead of reading it.
  *
  * update: 64 invocations, each over W columns (a vec4 when d % 4 = 0) and ROWS rows (the R loop
  * reads XP once for ROWS rows and Δ once for W columns); grid (⌈d/(64·W)⌉, ⌈out/ROWS⌉). Row flags
@@ -21,8 +23,8 @@
  * invocations per flag word (one SIMD register on llvmpipe: its barrier switches no coroutines), its
  * rows in turn; an unflagged row's loop bound is 0, so the pass costs next to nothing when no row
  * changed; the barrier lets every invocation read the word before it is cleared.
- * Seed CNN's 32×512 layer at R = 8 on llvmpipe: update 0.105 ms, correct 0.007 ms, against 0.29 ms
- * for the earlier E = D·P form (two GEMMs, a row scan and an elementwise pass).
+ * Seed CNN's 32×512 layer at R = 8 on llvmpipe: update 0.105 ms (clamped: 0.094), correct 0.007 ms,
+ * against 0.29 ms for the earlier E = D·P form (two GEMMs, a row scan and an elementwise pass).
  */
 import { declare } from './gradproj-step.wgsl.js';
 import { memoKernel } from './memo.js';
@@ -32,11 +34,14 @@ const COLUMNS = 64;
 const ROWS = 8;
 const CORRECT_WORKGROUP = 8;
 
-/** Uniform of both kernels: out, d, R, lr. */
-export function factoredParams(out: number, d: number, rows: number, lr: number): Uint32Array {
-  const params = new Uint32Array(4);
+/**
+ * Uniform of both kernels: out, d, R, lr, and the bounds [lo, hi] when the gradient is a clamp of the
+ * raw one (the update's `clamped` variant; see updateKernel).
+ */
+export function factoredParams(out: number, d: number, rows: number, lr: number, bounds: readonly [number, number] = [0, 0]): Uint32Array {
+  const params = new Uint32Array(8);
   params.set([out, d, rows]);
-  new Float32Array(params.buffer, 12, 1)[0] = lr;
+  new Float32Array(params.buffer, 12, 3).set([lr, ...bounds]);
   return params;
 }
 
@@ -47,20 +52,30 @@ export const updateGrid = (out: number, d: number): [number, number, number] => 
 export const flagWords = (out: number): number => Math.ceil(out / ROWS);
 
 const PARAMS = /* wgsl */ `
-struct Params { out: u32, d: u32, rows: u32, lr: f32 }
+struct Params { out: u32, d: u32, rows: u32, lr: f32, lo: f32, hi: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 `;
 
-/** Buffer names in binding order (after the uniform), then the u32 row flags. */
-export const UPDATE_BUFFERS: [string, 'read' | 'readwrite'][] = [
-  ['dy', 'read'], ['xp', 'read'], ['g', 'read'], ['raw', 'read'], ['acc', 'readwrite'], ['theta', 'readwrite'],
-];
+/**
+ * Buffer names in binding order (after the uniform), then the u32 row flags. The `clamped` variant
+ * has no g: it reads the raw gradient and clamps it to [lo, hi] itself (one load less per element),
+ * for a g that clampMany made from it and nothing wrote since (engine clampOrigin).
+ */
+export function updateBuffers(clamped: boolean): [string, 'read' | 'readwrite'][] {
+  return [['dy', 'read'], ['xp', 'read'], ...(clamped ? [] : [['g', 'read']] as [string, 'read'][]), ['raw', 'read'], ['acc', 'readwrite'], ['theta', 'readwrite']];
+}
 const FLAGS = (binding: number) => `@group(0) @binding(${binding}) var<storage, read_write> flags: array<atomic<u32>>;`;
+
+export interface UpdateVariant {
+  /** Columns per invocation: a vec4 when d allows (updateWidth). */
+  width: 1 | 4;
+  clamped: boolean;
+}
 
 const rows = Array.from({ length: ROWS }, (_, k) => k);
 
-export const updateKernel = memoKernel((width: 1 | 4): KernelSpec => {
-  const buffers = UPDATE_BUFFERS.map(([name, kind]) => [name, kind, name === 'dy' ? 'f32' : 'V'] as const);
+export const updateKernel = memoKernel(({ width, clamped }: UpdateVariant): KernelSpec => {
+  const buffers = updateBuffers(clamped).map(([name, kind]) => [name, kind, name === 'dy' ? 'f32' : 'V'] as const);
   const decl = buffers.map(([name, kind, type], i) => `@group(0) @binding(${i + 1}) var<storage, ${kind === 'read' ? 'read' : 'read_write'}> ${name}: array<${type}>;`).join('\n');
   const vec = (t: string) => (width === 1 ? t : `vec4<${t}>`);
   const code = /* wgsl */ `${PARAMS}${decl}
@@ -90,14 +105,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 fn update(o: u32, jg: u32, q: V) -> u32 {
   if (o >= p.out) { return 0u; }
   let e = o * (p.d / ${width}u) + jg;
-  let gv = g[e];
+  let rv = raw[e];
+  let gv = ${clamped ? 'clamp(rv, V(p.lo), V(p.hi))' : 'g[e]'};
   acc[e] = acc[e] + gv;
   theta[e] = theta[e] - p.lr * q;
-  let c = gv - raw[e];
+  let c = gv - rv;
   return select(0u, 1u, any(c != V(0.0)) || anyNan(c));
 }
 `;
-  return { name: `gradprojUpdate[factored${width === 4 ? ',vec4' : ''}]`, code, bindings: ['uniform', ...buffers.map(([, k]) => k), 'readwrite'] };
+  const name = `gradprojUpdate[factored${width === 4 ? ',vec4' : ''}${clamped ? ',clamped' : ''}]`;
+  return { name, code, bindings: ['uniform', ...buffers.map(([, k]) => k), 'readwrite'] };
 });
 
 export const CORRECT_BUFFERS: [string, 'read' | 'readwrite'][] = [

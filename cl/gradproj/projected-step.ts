@@ -24,9 +24,10 @@
 import {
   adjustBuffers, adjustKernel, APPLY_BUFFERS, applyKernel, FUSED_STEP_MACS, fusedStepBuffers, fusedStepKernel, GRADPROJ_SPAN, type StepRule,
 } from '../../kernels/gradproj-step.wgsl.js';
-import { CORRECT_BUFFERS, correctKernel, factoredParams, flagWords, UPDATE_BUFFERS, updateGrid, updateKernel, updateWidth } from '../../kernels/gradproj-factored-step.wgsl.js';
+import { CORRECT_BUFFERS, correctKernel, factoredParams, flagWords, updateBuffers, updateGrid, updateKernel, updateWidth } from '../../kernels/gradproj-factored-step.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { clone, gemmInto, keep, matmul, noGrad, reshape, tidy, zeros, zerosLike, type Tensor } from '../../engine/index.js';
+import { clampOrigin } from '../../engine/ops/clamp-many.js';
 import { emptyTensor } from '../../engine/tensor.js';
 import type { GradientFactors } from './gradient-factors.js';
 
@@ -167,13 +168,16 @@ export class ProjectedStep {
         state = this.factored = { flags: state?.flags ?? keep(zeros([flagWords(out)], { dtype: 'int32' })), lr, version: 0, steps: 0 };
       }
       const xp = complement && 2 * complement.U.shape[1]! < d ? lowRankProject(x, complement) : matmul(x, P);
-      const params = factoredParams(out, d, x.shape[0]!, lr);
+      // A g that clampMany made from the raw gradient is clamped again in the update instead of read.
+      const clamp = clampOrigin(grad, raw);
+      const params = factoredParams(out, d, x.shape[0]!, lr, clamp ? [clamp.lo, clamp.hi] : undefined);
       const buffers: Record<string, GPUBuffer> = {
         dy: dy.buffer, xp: xp.buffer, g: grad.buffer, raw: raw.buffer, P: P.buffer, acc: D.buffer, theta: theta.buffer,
       };
       const flags = state.flags.buffer;
       const bind = (names: [string, unknown][]) => [...names.map(([name]) => buffers[name]!), flags];
-      device.dispatch(updateKernel(updateWidth(d)), params, bind(UPDATE_BUFFERS), updateGrid(out, d));
+      const variant = { width: updateWidth(d), clamped: clamp !== null };
+      device.dispatch(updateKernel(variant), params, bind(updateBuffers(variant.clamped)), updateGrid(out, d));
       device.dispatch(correctKernel, params, bind(CORRECT_BUFFERS), grid1d(flagWords(out), 1));
       theta.bumpVersion();
       state.steps += 1;

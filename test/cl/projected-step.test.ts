@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { GradientFactors } from '../../cl/gradproj/gradient-factors.js';
 import { assign } from '../../nn/assign.js';
+import { clampOrigin } from '../../engine/ops/clamp-many.js';
 import { ProjectedStep, REFRESH_STEPS, type StepRule } from '../../cl/gradproj/projected-step.js';
 import { gradProjStepReference, type StepStateRef } from '../../kernels/gradproj-step.reference.js';
 import { useDevice } from '../helpers/device.js';
@@ -202,6 +203,8 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
     it('projects a gradient changed after backward exactly (clipped rows, a dense penalty)', async () => {
       // Clipping at 0.6 changes some entries of some rows; adding a constant changes every entry.
       await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true);
+      // clampMany's output: the update clamps the raw gradient itself (the `clamped` variant).
+      await run(3, (g) => wc.clampMany([g], -0.6, 0.6)[0]!, () => true);
       await run(3, (g) => wc.add(g, 0.01), () => true);
       await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true, { d: 62 });
     });
@@ -242,6 +245,20 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       expect(refreshed).toEqual([0, REFRESH_STEPS, 2 * REFRESH_STEPS]);
       for (const t of [theta, P, x, dy, g]) t.dispose();
       stepper.dispose();
+    });
+
+    it("knows clampMany's outputs by their source until either is written", () => {
+      const raw = wc.tensor([-2, 0.5, 3, 1], [2, 2]);
+      const view = wc.reshape(raw, [4]);
+      const [g] = wc.clampMany([raw], -1, 1);
+      expect(clampOrigin(g!, view)).toMatchObject({ lo: -1, hi: 1 });
+      expect(clampOrigin(g!, wc.tensor([0, 0, 0, 0], [2, 2]))).toBeNull(); // another source
+      assign(g!, { data: new Float32Array(4), shape: [2, 2], dtype: 'float32' });
+      expect(clampOrigin(g!, raw)).toBeNull();
+      const [h] = wc.clampMany([raw], -1, 1);
+      assign(raw, { data: new Float32Array(4), shape: [2, 2], dtype: 'float32' });
+      expect(clampOrigin(h!, raw)).toBeNull();
+      [raw, view, g!, h!].forEach((t) => t.dispose());
     });
 
     it('keeps factors from exactly one pass (X, Δ and the raw gradient) before a step', () => {
