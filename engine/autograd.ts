@@ -14,6 +14,12 @@ export interface GradNode {
   readonly inputs: readonly Tensor[];
   /** Maps the gradient of the output to the gradients of the inputs (null: no gradient). */
   readonly backward: (grad: Tensor) => readonly (Tensor | null)[];
+  /**
+   * Optional: the inputs' gradients for an output gradient of 1, computed by the forward already
+   * (a loss whose kernel writes them). backward() on a scalar root without a given gradient uses it
+   * instead of uploading a 1 and calling `backward`.
+   */
+  readonly unitBackward?: () => readonly (Tensor | null)[];
 }
 
 let gradEnabled = true;
@@ -58,10 +64,10 @@ export function withGrad<T>(enabled: boolean, fn: () => T): T {
  * Records `out = op(inputs)` on the tape when gradients are on and some input requires them.
  * Returns `out` for chaining.
  */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward'], unitBackward?: GradNode['unitBackward']): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.node = { op, inputs, backward };
+    out.node = { op, inputs, backward, unitBackward };
   }
   return out;
 }
@@ -99,11 +105,26 @@ export function backward(root: Tensor, grad?: Tensor): void {
   }
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>();
+  /** Adds a node's input gradients to what its inputs have received so far. */
+  const collect = (t: Tensor, inputGrads: readonly (Tensor | null)[]) => {
+    t.node!.inputs.forEach((input, i) => {
+      const gi = inputGrads[i];
+      if (!gi || !input.requiresGrad) return;
+      const prev = grads.get(input);
+      grads.set(input, prev ? add(prev, gi) : gi);
+    });
+  };
+  // A scalar root without a given gradient: its op may have computed the gradients for 1 already.
+  const unit = grad ? undefined : root.node?.unitBackward;
   noGrad(() => {
-    grads.set(root, grad ?? onesLike(root));
+    if (!unit) grads.set(root, grad ?? onesLike(root));
     const handedOut = new Set<Tensor>();
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
+      if (t === root && unit) {
+        collect(t, unit());
+        continue;
+      }
       const g = grads.get(t);
       if (!g) continue;
       if (!t.node) {
@@ -120,13 +141,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
         }
         continue;
       }
-      const inputGrads = t.node.backward(g);
-      t.node.inputs.forEach((input, i) => {
-        const gi = inputGrads[i];
-        if (!gi || !input.requiresGrad) return;
-        const prev = grads.get(input);
-        grads.set(input, prev ? add(prev, gi) : gi);
-      });
+      collect(t, t.node.backward(g));
     }
   });
   for (const t of order) t.node = null;

@@ -14,7 +14,9 @@
  * forward. 64 invocations per workgroup so that a batch of ~100 rows spans several workgroups.
  * `reduced` forward (a mean or sum of at most CROSS_ENTROPY_REDUCED_ROWS rows): one workgroup whose
  * invocation i adds rows i, i + 64, …, then a tree sum in workgroup memory writes the scalar loss,
- * saving the separate sum dispatch (≈ 50 µs on lavapipe, a training step's loss).
+ * saving the separate sum dispatch (≈ 50 µs on lavapipe, a training step's loss). Its `grad` variant
+ * also writes dx for g = 1, the gradient backward() asks of a scalar loss it starts from: a training
+ * step then needs no backward dispatch and no seed upload for its loss.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
@@ -62,6 +64,24 @@ fn rowLoss(n: u32) -> f32 {
 `;
 }
 
+/** dx of row n for the output gradient gn (needs `dx` declared). */
+const GRAD_ROW = /* wgsl */ `
+fn gradRow(n: u32, gn: f32) {
+  let row = n * p.C;
+  let y = labels[n];
+  if (!validLabel(y)) {
+    for (var c = 0u; c < p.C; c++) { dx[row + c] = nan(); }
+    return;
+  }
+  let ms = rowStats(row);
+  for (var c = 0u; c < p.C; c++) {
+    var d = 0.0;
+    if (isActive(c)) { d = gn * (exp(x[row + c] - ms.x) / ms.y - select(0.0, 1.0, i32(c) == y)); }
+    dx[row + c] = d;
+  }
+}
+`;
+
 const MAIN = `@compute @workgroup_size(${CROSS_ENTROPY_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -70,7 +90,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let row = n * p.C;
   let y = labels[n];`;
 
-export const crossEntropyKernel = memoKernel((v: { masked: boolean; reduced: boolean }): KernelSpec => {
+export interface CrossEntropyVariant {
+  masked: boolean;
+  reduced: boolean;
+  /** reduced only: also write dx for g = 1 (binding after the loss). */
+  grad: boolean;
+}
+
+export const crossEntropyKernel = memoKernel((v: CrossEntropyVariant): KernelSpec => {
   const out = v.masked ? 4 : 3;
   const W = CROSS_ENTROPY_WORKGROUP;
   const body = v.reduced ? `
@@ -78,7 +105,9 @@ var<workgroup> partial: array<f32, ${W}>;
 @compute @workgroup_size(${W})
 fn main(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
-  for (var n = lid; n < p.N; n += ${W}u) { acc += rowLoss(n); }
+  for (var n = lid; n < p.N; n += ${W}u) {
+    acc += rowLoss(n);${v.grad ? '\n    gradRow(n, p.scale);' : ''}
+  }
   partial[lid] = acc;
   for (var half = ${W / 2}u; half > 0u; half >>= 1u) {
     workgroupBarrier();
@@ -89,14 +118,16 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 ${MAIN}
   loss[n] = rowLoss(n);
 }`;
+  const grad = v.reduced && v.grad;
   const code = `${common(v.masked)}
 @group(0) @binding(${out}) var<storage, read_write> loss: array<f32>;
+${grad ? `@group(0) @binding(${out + 1}) var<storage, read_write> dx: array<f32>;\n${GRAD_ROW}` : ''}
 ${body}
 `;
   return {
-    name: `crossEntropy${v.masked ? '[mask]' : ''}${v.reduced ? '[reduced]' : ''}`,
+    name: `crossEntropy${v.masked ? '[mask]' : ''}${v.reduced ? '[reduced]' : ''}${grad ? '[grad]' : ''}`,
     code,
-    bindings: ['uniform', 'read', 'read', ...(v.masked ? ['read' as const] : []), 'readwrite'],
+    bindings: ['uniform', 'read', 'read', ...(v.masked ? ['read' as const] : []), 'readwrite', ...(grad ? ['readwrite' as const] : [])],
   };
 });
 
@@ -105,18 +136,9 @@ export const crossEntropyBackwardKernel = memoKernel((masked: boolean): KernelSp
   const code = `${common(masked)}
 @group(0) @binding(${g}) var<storage, read> g: array<f32>;
 @group(0) @binding(${g + 1}) var<storage, read_write> dx: array<f32>;
+${GRAD_ROW}
 ${MAIN}
-  if (!validLabel(y)) {
-    for (var c = 0u; c < p.C; c++) { dx[row + c] = nan(); }
-    return;
-  }
-  let ms = rowStats(row);
-  let gn = p.scale * g[n * p.gStride];
-  for (var c = 0u; c < p.C; c++) {
-    var d = 0.0;
-    if (isActive(c)) { d = gn * (exp(x[row + c] - ms.x) / ms.y - select(0.0, 1.0, i32(c) == y)); }
-    dx[row + c] = d;
-  }
+  gradRow(n, p.scale * g[n * p.gStride]);
 }
 `;
   return {

@@ -6,7 +6,7 @@
 import { CROSS_ENTROPY_REDUCED_ROWS, CROSS_ENTROPY_WORKGROUP, crossEntropyBackwardKernel, crossEntropyKernel } from '../../kernels/cross-entropy.wgsl.js';
 import { ONE_HOT_WORKGROUP, oneHotKernel } from '../../kernels/one-hot.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
-import { noGrad, record } from '../autograd.js';
+import { isGradEnabled, noGrad, record } from '../autograd.js';
 import { formatShape } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { checkFloat, checkTensor } from './map.js';
@@ -68,17 +68,21 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyO
   const reduced = reduction !== 'none' && N <= CROSS_ENTROPY_REDUCED_ROWS;
   const rows = emptyTensor(logits.device, reduced ? [] : [N], 'float32');
   const grid = reduced ? [1, 1, 1] as const : grid1d(N, CROSS_ENTROPY_WORKGROUP);
-  logits.device.dispatch(crossEntropyKernel({ masked: mask !== undefined, reduced }), params(0), [...inputs(), rows.buffer], grid);
+  // A reduced loss that is recorded also writes its gradient for g = 1 (what backward() from it asks).
+  const unitDx = reduced && isGradEnabled() && logits.requiresGrad ? emptyTensor(logits.device, [N, C], 'float32') : null;
+  const kernel = crossEntropyKernel({ masked: mask !== undefined, reduced, grad: unitDx !== null });
+  logits.device.dispatch(kernel, params(0), [...inputs(), rows.buffer, ...(unitDx ? [unitDx.buffer] : [])], grid);
   let loss = rows;
   if (reduction !== 'none' && !reduced) {
     loss = noGrad(() => sum(rows));
     rows.dispose();
   }
+  const unitBackward = unitDx ? () => [unitDx] : undefined;
   return record(loss, 'crossEntropy', [logits], (g) => {
     const dx = emptyTensor(g.device, [N, C], 'float32');
     g.device.dispatch(BACKWARD[masked]!, params(reduction === 'none' ? 1 : 0), [...inputs(), g.buffer, dx.buffer], grid1d(N, CROSS_ENTROPY_WORKGROUP));
     return [dx];
-  });
+  }, unitBackward);
 }
 
 /** float32 [..., C] with 1 where labels[...] = c (int32 labels; a label outside [0, C) gives zeros). */

@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { crossEntropyBackwardReference, crossEntropyReference } from '../../kernels/cross-entropy.reference.js';
+import { CROSS_ENTROPY_REDUCED_ROWS } from '../../kernels/cross-entropy.wgsl.js';
 import { oneHotReference } from '../../kernels/one-hot.reference.js';
 import { Generator } from '../../index.js';
 import { useDevice } from '../helpers/device.js';
@@ -90,6 +91,29 @@ describe('crossEntropy', () => {
           if (c.mask) {
             for (let e = 0; e < want.length; e++) if (!c.mask[e % C]) expect(got[e], 'masked classes get exactly 0').toBe(0);
           }
+          t.logits.dispose();
+        }
+      }
+    }
+  });
+
+  it('backward() from a mean or sum loss takes the gradient its forward wrote (no dispatch), same values', async () => {
+    for (const [N, C] of shapes) {
+      for (const masked of [false, true]) {
+        const c = makeCase(N, C, N * 100 + C + 9, masked);
+        for (const reduction of ['mean', 'sum'] as const) {
+          const t = tensors(c, true);
+          const loss = wc.crossEntropy(t.logits, t.labels, { reduction, classMask: t.classMask });
+          const before = { ...wc.getDevice().stats() };
+          wc.tidy(() => loss.backward());
+          const after = wc.getDevice().stats();
+          // Batches the kernel reduces itself write dx in the forward; larger ones run the backward kernel.
+          expect(after.dispatches - before.dispatches, 'dispatches in backward').toBe(N <= CROSS_ENTROPY_REDUCED_ROWS ? 0 : 1);
+          const gRows = new Float64Array(N).fill(reduction === 'mean' ? 1 / N : 1);
+          const want = crossEntropyBackwardReference(c.logits, c.labels, gRows, N, C, c.mask);
+          const got = await t.logits.grad!.toArray();
+          const bound = want.map((w, e) => gRows[0]! * ((40 + C) * EPS32 * (Math.abs(w / gRows[0]!) + 1) + 3 * EPS32 * Math.abs(w / gRows[0]!)));
+          expectWithin(got, want, bound, `${reduction} N=${N} C=${C}${masked ? ' masked' : ''}: dlogits for g = 1`);
           t.logits.dispose();
         }
       }
