@@ -57,7 +57,7 @@ export interface ComplementBasis {
   Ut: Tensor;
 }
 
-/** Factored steps between two recomputations of F = θ₀ − lr·D·P from D. */
+/** Factored steps between two recomputations of θ = θ₀ − lr·D·P from D. */
 export const REFRESH_STEPS = 256;
 
 /** X·P = X − (X·U)·Uᵀ for P = I − U·Uᵀ: 2·R·d·k multiply-adds instead of R·d². */
