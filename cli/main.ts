@@ -55,7 +55,7 @@ async function runRotated(argv: string[]): Promise<void> {
     if (p.step <= 50 && p.epoch === 0) { bar?.done(); bar = new ProgressBar(p.steps * p.epochs, `task ${p.task + 1}/${p.tasks} (${config.angles[p.task]}°)`); samples = 0; }
     samples = (p.epoch * p.steps + p.step) * config.batch;
     bar?.update(p.epoch * p.steps + p.step, samples, `epoch ${p.epoch + 1}/${p.epochs}`);
-  }, { backgroundEvaluation: true });
+  });
   (bar as ProgressBar | null)?.done();
   process.stdout.write(formatResult(result));
   if (args.json) await writeFileAtomic(args.json as string, `${JSON.stringify(result, null, 2)}\n`);

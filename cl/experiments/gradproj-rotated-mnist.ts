@@ -18,7 +18,6 @@ import type { ProjectionCalculator } from '../gradproj/calculators/calculator.js
 import { gradprojLayers, projComputation } from '../gradproj/proj-computation.js';
 import { summarize } from '../metrics.js';
 import { rotatedMnist } from '../scenarios/rotated-mnist.js';
-import { BackgroundEvaluation } from './background/node.js';
 import { seedModel, type SeedModel } from './seed-models.js';
 
 export const GRADPROJ_METHODS = ['nullspace', 'gpm', 'lowplasticity', 'zeroplasticity', 'baseline'] as const;
@@ -109,15 +108,7 @@ function checkConfig(c: RotatedMnistConfig): void {
   if (c.R !== undefined && !(c.R > 0 && c.R < 1)) throw new RangeError(`rotated-mnist: R must be in (0, 1), got ${c.R}`);
 }
 
-export interface RunOptions {
-  /**
-   * Compute the accuracy matrix on a second thread while the next task trains (Node only; see
-   * background/node.ts): the run then waits only for the last task's row. Same results.
-   */
-  backgroundEvaluation?: boolean;
-}
-
-export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (p: Progress) => void, opts: RunOptions = {}): Promise<ExperimentResult> {
+export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (p: Progress) => void): Promise<ExperimentResult> {
   checkConfig(config);
   const device = getDevice();
   const start = performance.now();
@@ -135,7 +126,6 @@ export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (
   const layers = gradprojLayers(model);
   if (config.method === 'baseline') layers.forEach((l) => l.disable());
   const params = model.parameters();
-  const background = opts.backgroundEvaluation ? await BackgroundEvaluation.start(config, device) : null;
   await lap('data');
 
   const T = scenario.tasks.length;
@@ -166,23 +156,14 @@ export async function runRotatedMnist(config: RotatedMnistConfig, onProgress?: (
         });
       }
       await lap('projection');
-      if (background) {
-        await background.evaluate(t, params);
-      } else {
-        const row: number[] = [];
-        for (const other of scenario.tasks) row.push(await accuracy(model, other.test));
-        matrix.push(row);
-      }
-      await lap('evaluation');
-    }
-    if (background) {
-      for (let t = 0; t < T; t++) matrix.push(await background.row(t));
+      const row: number[] = [];
+      for (const other of scenario.tasks) row.push(await accuracy(model, other.test));
+      matrix.push(row);
       await lap('evaluation');
     }
   } finally {
     model.dispose();
     scenario.dispose();
-    await background?.dispose();
   }
   return {
     scenario: 'rotated-mnist',

@@ -27,9 +27,5 @@ describe('rotated MNIST with gradient projection (CNN, 2 tasks, reduced data)', 
     // Less forgetting is the promise; with two tasks on little data the unconstrained baseline can still
     // score a higher mean (here it does), so ACC is not asserted. It still learns the new task: well above what the first task's model scored on it.
     expect(ns.accuracyMatrix[1]![1]).toBeGreaterThan(ns.accuracyMatrix[0]![1]! + 0.05);
-    // The same run evaluated on a worker thread (the CLI's way) gives the same matrix.
-    const background = await runRotatedMnist({ ...config, method: 'nullspace' }, undefined, { backgroundEvaluation: true });
-    expect(background.accuracyMatrix).toEqual(ns.accuracyMatrix);
-    expect(device().stats().liveTensors).toBe(live);
   });
 });
