@@ -75,11 +75,10 @@ export interface UpdateVariant {
 const rows = Array.from({ length: ROWS }, (_, k) => k);
 
 export const updateKernel = memoKernel(({ width, clamped }: UpdateVariant): KernelSpec => {
-  const buffers = updateBuffers(clamped).map(([name, kind]) => [name, kind, name === 'dy' ? 'f32' : 'V'] as const);
-  const decl = buffers.map(([name, kind, type], i) => `@group(0) @binding(${i + 1}) var<storage, ${kind === 'read' ? 'read' : 'read_write'}> ${name}: array<${type}>;`).join('\n');
+  const { decl, bindings } = declare(updateBuffers(clamped), (name) => (name === 'dy' ? 'f32' : 'V'));
   const vec = (t: string) => (width === 1 ? t : `vec4<${t}>`);
   const code = /* wgsl */ `${PARAMS}${decl}
-${FLAGS(buffers.length + 1)}
+${FLAGS(bindings.length)}
 alias V = ${vec('f32')};
 alias VU = ${vec('u32')};
 fn anyNan(v: V) -> bool { return any((bitcast<VU>(v) & VU(0x7fffffffu)) > VU(0x7f800000u)); }
@@ -114,7 +113,7 @@ fn update(o: u32, jg: u32, q: V) -> u32 {
 }
 `;
   const name = `gradprojUpdate[factored${width === 4 ? ',vec4' : ''}${clamped ? ',clamped' : ''}]`;
-  return { name, code, bindings: ['uniform', ...buffers.map(([, k]) => k), 'readwrite'] };
+  return { name, code, bindings: [...bindings, 'readwrite'] };
 });
 
 export const CORRECT_BUFFERS: [string, 'read' | 'readwrite'][] = [

@@ -32,20 +32,21 @@ export interface AdjustVariant {
   project: boolean;
 }
 
-/** Uniform layout shared by all the kernels (f32 unless noted); `kernel` and `declare` serve the factored step too. */
+/** Uniform layout shared by all the kernels (f32 unless noted); `declare` serves the factored step too. */
 const PARAMS = /* wgsl */ `
 struct Params { n: u32, t: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, momentum: f32, c1: f32, c2: f32, d: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 `;
 
-export function declare(buffers: readonly [string, 'read' | 'readwrite'][]): { decl: string; bindings: BindingKind[] } {
+/** Storage bindings 1, 2, … in order; `elementType(name)` gives each array's element type (default f32). */
+export function declare(buffers: readonly [string, 'read' | 'readwrite'][], elementType: (name: string) => string = () => 'f32'): { decl: string; bindings: BindingKind[] } {
   const decl = buffers
-    .map(([name, kind], i) => `@group(0) @binding(${i + 1}) var<storage, ${kind === 'read' ? 'read' : 'read_write'}> ${name}: array<f32>;`)
+    .map(([name, kind], i) => `@group(0) @binding(${i + 1}) var<storage, ${kind === 'read' ? 'read' : 'read_write'}> ${name}: array<${elementType(name)}>;`)
     .join('\n');
   return { decl, bindings: ['uniform', ...buffers.map(([, k]) => k)] };
 }
 
-export function kernel(name: string, buffers: readonly [string, 'read' | 'readwrite'][], body: string): KernelSpec {
+function kernel(name: string, buffers: readonly [string, 'read' | 'readwrite'][], body: string): KernelSpec {
   const { decl, bindings } = declare(buffers);
   const code = `${PARAMS}${decl}
 ${FLAT_WORKGROUP}
