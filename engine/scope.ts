@@ -1,7 +1,9 @@
 /**
- * Memory scopes. tidy(fn) owns every tensor created while fn runs and disposes all of them except
- * the ones fn returns (those move to the enclosing scope) and the ones passed to keep(). Tensors
- * created outside any scope are the caller's to dispose (parameters live there).
+ * Memory scopes. tidy(fn) owns every tensor created while fn runs and lets go of all of them except
+ * the ones fn returns (those move to the enclosing scope) and the ones passed to keep(). A tensor let
+ * go of is disposed at once, unless the autograd graph of a surviving tensor still needs it: then the
+ * graph owns it and frees it with itself (see autograd.ts). Tensors created outside any scope are the
+ * caller's to dispose (parameters live there).
  */
 import type { Tensor } from './tensor.js';
 
@@ -13,6 +15,20 @@ export function trackTensor(t: Tensor): void {
 
 export function untrackTensor(t: Tensor): void {
   for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.delete(t)) return;
+}
+
+/** Whether t belongs to the innermost open scope (was made there and not kept or returned out of it). */
+export function ownedByInnermostScope(t: Tensor): boolean {
+  return stack[stack.length - 1]?.has(t) ?? false;
+}
+
+/**
+ * Lets go of a tensor its scope is done with: disposed now, or, while a live graph node still uses
+ * it, handed to the graph, which disposes it when its last use goes.
+ */
+function release(t: Tensor): void {
+  if (t.graphUses > 0) t.graphOwned = true;
+  else t.dispose();
 }
 
 /** Takes a tensor out of every scope: it survives until disposed explicitly. */
@@ -43,12 +59,12 @@ export function tidy<T>(fn: () => T): T {
     result = fn();
   } catch (e) {
     stack.pop();
-    for (const t of scope) t.dispose(); // an exception must not leak the scope's tensors
+    for (const t of scope) release(t); // an exception must not leak the scope's tensors
     throw e;
   }
   stack.pop();
   if (result instanceof Promise) {
-    for (const t of scope) t.dispose();
+    for (const t of scope) release(t);
     throw new TypeError('tidy: fn returned a Promise; tidy scopes are synchronous. Await outside tidy(), or keep the GPU work of one step in one synchronous function.');
   }
   const kept = new Set<Tensor>();
@@ -56,7 +72,7 @@ export function tidy<T>(fn: () => T): T {
   const parent = stack[stack.length - 1];
   for (const t of scope) {
     if (kept.has(t)) parent?.add(t);
-    else t.dispose();
+    else release(t);
   }
   return result;
 }

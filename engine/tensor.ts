@@ -3,7 +3,7 @@
  * and labels), and a Storage shared with its reshaped views. When tracked by autograd it also holds
  * the GradNode that produced it. Tensors made inside tidy() belong to that scope.
  */
-import { backward as runBackward, type GradNode } from './autograd.js';
+import { backward as runBackward, dropUses, freedNode, type BackwardOptions, type GradNode } from './autograd.js';
 import type { Device } from './device.js';
 import { DisposedError } from './errors.js';
 import { trackTensor, untrackTensor } from './scope.js';
@@ -29,8 +29,12 @@ export class Tensor {
   readonly size: number;
   /** Gradient accumulated by backward() (leaves with requiresGrad). */
   grad: Tensor | null = null;
-  /** How this tensor was computed, while the tape holds it. */
+  /** How this tensor was computed (a freed marker once backward() has swept it; null for leaves). */
   node: GradNode | null = null;
+  /** Live graph nodes that read this tensor (as an input or saved); see autograd.ts. */
+  graphUses = 0;
+  /** No scope or caller owns it any more: the graph disposes it when graphUses drops to 0. */
+  graphOwned = false;
   private _requiresGrad = false;
   private storage: Storage | null;
 
@@ -100,11 +104,14 @@ export class Tensor {
     const s = this.storage;
     if (!s) return;
     this.storage = null;
-    this.node = null;
+    const node = this.node;
+    // A computed tensor stays one (a marker naming its op), so that backward never takes it for a leaf.
+    this.node = node && (node.freed ? node : freedNode(node.op));
     s.device.liveTensors--;
     untrackTensor(this);
     if (--s.refs === 0) s.device.release(s.buffer);
     if (this.grad) { this.grad.dispose(); this.grad = null; }
+    if (node && !node.freed) dropUses(node);
   }
 
   /** Copies the data to the host. */
@@ -128,10 +135,18 @@ export class Tensor {
 
   /**
    * Reverse-mode differentiation from this tensor: accumulates d(this)/d(leaf) into leaf.grad for
-   * every leaf with requiresGrad. `grad` defaults to 1 for a one-element tensor.
+   * every leaf with requiresGrad, then frees the graph (a second backward through it throws unless
+   * this one had `retainGraph: true`). `grad` defaults to 1 for a one-element tensor.
    */
-  backward(grad?: Tensor): void {
-    runBackward(this, grad);
+  backward(grad?: Tensor | BackwardOptions, opts?: BackwardOptions): void {
+    if (grad instanceof Tensor || grad === undefined) runBackward(this, grad, opts);
+    else if (typeof grad === 'object' && grad !== null) runBackward(this, undefined, grad);
+    else throw new TypeError(`backward: expected a gradient Tensor or options { retainGraph }, got ${grad === null ? 'null' : typeof grad}`);
+  }
+
+  /** The same values without the graph: a view that does not require gradients (PyTorch's detach()). */
+  detach(): Tensor {
+    return this.view(this.shape);
   }
 
   toString(): string {

@@ -17,7 +17,7 @@ import {
 import { POOL_WORKGROUP, poolBackwardKernel, poolCells } from '../../kernels/pool.wgsl.js';
 import { grid1d, MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
 import { window2dParams, type Window2d } from '../../kernels/window2d.js';
-import { isGradEnabled, record } from '../autograd.js';
+import { graphOnly, isGradEnabled, record } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { formatShape } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
@@ -91,7 +91,7 @@ export function conv2dMaxPool(x: Tensor, w: Tensor, opts: Conv2dMaxPoolOptions):
   const inputs = bias ? [x, w, bias] : [x, w];
   const indices = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const out = emptyTensor(x.device, [N, Cout, ...pooled]);
-  const argmax = indices ? emptyTensor(x.device, out.shape, 'int32') : null;
+  const argmax = indices ? graphOnly(emptyTensor(x.device, out.shape, 'int32')) : null;
   const params = convPoolParams({ items, cout: Cout, convW: Wo, cin: Cin, size: geom.size, pooled, pad: geom.padding, stride: geom.stride });
   if (out.size > 0) {
     const buffers = [x.buffer, w.buffer, out.buffer, ...(argmax ? [argmax.buffer] : []), ...(bias ? [bias.buffer] : [])];
@@ -109,9 +109,8 @@ export function conv2dMaxPool(x: Tensor, w: Tensor, opts: Conv2dMaxPoolOptions):
         x.device.dispatch(convPoolGradKernel({ kernel: [kh, kw], bias: db !== null, lanes }), params, buffers, convPoolGradGrid(lanes, Cout, Cin));
       }
     }
-    argmax!.dispose();
     return [dx, w.requiresGrad ? dw : null, bias?.requiresGrad ? db : null];
-  }));
+  }), undefined, argmax ? [argmax] : []);
 }
 
 /**

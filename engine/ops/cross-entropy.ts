@@ -6,7 +6,7 @@
 import { CROSS_ENTROPY_REDUCED_ROWS, CROSS_ENTROPY_WORKGROUP, crossEntropyBackwardKernel, crossEntropyKernel } from '../../kernels/cross-entropy.wgsl.js';
 import { ONE_HOT_WORKGROUP, oneHotKernel } from '../../kernels/one-hot.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
-import { isGradEnabled, noGrad, record } from '../autograd.js';
+import { graphOnly, isGradEnabled, noGrad, record } from '../autograd.js';
 import { formatShape } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { checkFloat, checkTensor } from './map.js';
@@ -69,7 +69,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyO
   const rows = emptyTensor(logits.device, reduced ? [] : [N], 'float32');
   const grid = reduced ? [1, 1, 1] as const : grid1d(N, CROSS_ENTROPY_WORKGROUP);
   // A reduced loss that is recorded also writes its gradient for g = 1 (what backward() from it asks).
-  const unitDx = reduced && isGradEnabled() && logits.requiresGrad ? emptyTensor(logits.device, [N, C], 'float32') : null;
+  const unitDx = reduced && isGradEnabled() && logits.requiresGrad ? graphOnly(emptyTensor(logits.device, [N, C], 'float32')) : null;
   const kernel = crossEntropyKernel({ masked: mask !== undefined, reduced, grad: unitDx !== null });
   logits.device.dispatch(kernel, params(0), [...inputs(), rows.buffer, ...(unitDx ? [unitDx.buffer] : [])], grid);
   let loss = rows;
@@ -82,7 +82,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyO
     const dx = emptyTensor(g.device, [N, C], 'float32');
     g.device.dispatch(BACKWARD[masked]!, params(reduction === 'none' ? 1 : 0), [...inputs(), g.buffer, dx.buffer], grid1d(N, CROSS_ENTROPY_WORKGROUP));
     return [dx];
-  }, unitBackward);
+  }, unitBackward, [labels, ...(mask ? [mask] : []), ...(unitDx ? [unitDx] : [])]);
 }
 
 /** float32 [..., C] with 1 where labels[...] = c (int32 labels; a label outside [0, C) gives zeros). */

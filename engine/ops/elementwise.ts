@@ -144,7 +144,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
     if (typeof ta !== 'number') out.push(sumTo(where(cond, g, 0), ta.shape));
     if (typeof tb !== 'number') out.push(sumTo(where(cond, 0, g), tb.shape));
     return out;
-  });
+  }, undefined, [cond]);
 }
 
 // ---- unary ------------------------------------------------------------------------------------

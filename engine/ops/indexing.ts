@@ -129,7 +129,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0, opts: { fill?: numb
     const grid = grid1d(Math.ceil(y.size / width / GATHER_RUN), GATHER_WORKGROUP);
     x.device.dispatch(gatherKernel(width), params, [x.buffer, indices.buffer, y.buffer], grid);
   }
-  return record(y, 'gather', [x], (g) => [scatterAdd(g, indices, x.shape, a)]);
+  return record(y, 'gather', [x], (g) => [scatterAdd(g, indices, x.shape, a)], undefined, [indices]);
 }
 
 /** dx of x's shape with dx[..., k, ...] = Σ_{j : indices[j] = k} g[..., j, ...]. */

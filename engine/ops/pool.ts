@@ -11,7 +11,7 @@
 import { POOL_WORKGROUP, poolBackwardKernel, poolCells, poolKernel, poolTiles, type PoolVariant } from '../../kernels/pool.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { window2dParams, type Window2d } from '../../kernels/window2d.js';
-import { isGradEnabled, record } from '../autograd.js';
+import { graphOnly, isGradEnabled, record } from '../autograd.js';
 import { formatShape } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { checkFloat, checkTensor } from './map.js';
@@ -67,7 +67,7 @@ function pool(op: string, x: Tensor, w: Window2d, v: PoolVariant, includePad: bo
   const out = emptyTensor(x.device, [N, C, ...w.out]);
   const flag = includePad ? 1 : 0;
   const withIndices = v.op === 'max' && isGradEnabled() && x.requiresGrad;
-  const argmax = withIndices ? emptyTensor(x.device, out.shape, 'int32') : null;
+  const argmax = withIndices ? graphOnly(emptyTensor(x.device, out.shape, 'int32')) : null;
   if (out.size > 0) {
     const buffers = [x.buffer, out.buffer, ...(argmax ? [argmax.buffer] : [])];
     x.device.dispatch(poolKernel({ ...v, indices: withIndices }), window2dParams(w, N * C, C, out.size, flag), buffers, grid1d(out.size, POOL_WORKGROUP));
@@ -80,9 +80,8 @@ function pool(op: string, x: Tensor, w: Window2d, v: PoolVariant, includePad: bo
       const buffers = [g.buffer, ...(argmax ? [argmax.buffer] : []), dx.buffer];
       x.device.dispatch(poolBackwardKernel({ ...v, tiles: !v.adaptive && poolTiles(w) }), window2dParams(w, N * C, C, invocations, flag, cells), buffers, grid1d(invocations, POOL_WORKGROUP));
     }
-    argmax?.dispose();
     return [dx];
-  });
+  }, undefined, argmax ? [argmax] : []);
 }
 
 /** Max over kernel windows: [N, C, H, W] → [N, C, Ho, Wo] (padding counts as −∞). */
