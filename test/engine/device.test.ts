@@ -2,6 +2,12 @@
  * The device layer in Node (Dawn): the limits it requests, what its counters show about batching and
  * reuse, what happens when the device is lost, the error when there is no adapter, and the OpenGL ES
  * backend.
+ *
+ * Mutations this file catches (apply by hand to the source, run this file, expect a failure, revert):
+ * - engine/device.ts isSoftwareAdapter() always `return false` → 'isSoftwareAdapter tells CPU rasterisers
+ *   from GPUs by the adapter info' and, on a software adapter (lavapipe CI), 'keeps Vulkan on a hardware
+ *   adapter and prefers OpenGL ES on a software one' (its expectation no longer calls isSoftwareAdapter);
+ * - isSoftwareAdapter() always `return true` → 'isSoftwareAdapter tells ...' (and 'keeps Vulkan ...' on a GPU).
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
@@ -177,7 +183,30 @@ describe('opengles backend', () => {
   });
 });
 
+/**
+ * Whether an adapter is a CPU rasteriser, decided here from what the adapter reports, not by the code
+ * under test (isSoftwareAdapter): the fallback flag, or a known software driver in its info
+ * (Mesa llvmpipe / lavapipe / softpipe, Google SwiftShader).
+ */
+function softwareByInfo(info: GPUAdapterInfo): boolean {
+  const known = ['llvmpipe', 'lavapipe', 'softpipe', 'swiftshader'];
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ').toLowerCase();
+  return (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || known.some((name) => text.includes(name));
+}
+
 describe('auto backend choice', () => {
+  it('isSoftwareAdapter tells CPU rasterisers from GPUs by the adapter info', () => {
+    const adapter = (info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }) =>
+      ({ info: { vendor: '', architecture: '', device: '', description: '', ...info } }) as unknown as GPUAdapter;
+    expect(wc.isSoftwareAdapter(adapter({ vendor: 'mesa', device: 'llvmpipe-llvm-15', description: 'llvmpipe: Mesa 25.0.7' }))).toBe(true);
+    expect(wc.isSoftwareAdapter(adapter({ vendor: 'google', description: 'SwiftShader Device (Subzero)' }))).toBe(true);
+    expect(wc.isSoftwareAdapter(adapter({ vendor: 'mesa', description: 'lavapipe' }))).toBe(true);
+    expect(wc.isSoftwareAdapter(adapter({ vendor: 'unknown', isFallbackAdapter: true }))).toBe(true);
+    expect(wc.isSoftwareAdapter(adapter({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' }))).toBe(false);
+    expect(wc.isSoftwareAdapter(adapter({ vendor: 'amd', architecture: 'rdna-3', description: 'AMD Radeon RX 7900 XTX (RADV NAVI31)' }))).toBe(false);
+    expect(wc.isSoftwareAdapter(adapter({ vendor: 'intel', architecture: 'gen-12lp', description: 'Intel(R) UHD Graphics 770 (ADL-S GT1)', isFallbackAdapter: false }))).toBe(false);
+  });
+
   it('keeps Vulkan on a hardware adapter and prefers OpenGL ES on a software one', async () => {
     const entry = await platformGpu('vulkan');
     const vulkan = await entry.gpu.requestAdapter();
@@ -186,7 +215,8 @@ describe('auto backend choice', () => {
     delete process.env.WEBGPU_CL_BACKEND;
     const device = await wc.initDevice({ makeCurrent: false });
     try {
-      expect(device.backend).toBe(wc.isSoftwareAdapter(vulkan!) ? 'opengles' : 'vulkan');
+      // The expectation comes from the adapter's own info (softwareByInfo), not from isSoftwareAdapter.
+      expect(device.backend, `Vulkan adapter: ${vulkan!.info.description}`).toBe(softwareByInfo(vulkan!.info) ? 'opengles' : 'vulkan');
     } finally {
       device.destroy();
       if (forced !== undefined) process.env.WEBGPU_CL_BACKEND = forced;

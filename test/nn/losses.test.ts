@@ -3,14 +3,19 @@
  * Tolerances: mse sums n squares (γ_n·Σ terms, all terms ≥ 0, plus the two roundings of d and d²:
  * n·ε₃₂ relative, we allow 4n·ε₃₂). Cross-entropy and distillation go through exp/log, which WGSL
  * computes to a few ULP (plus 2⁻²¹ absolute near 0 for log): we allow 1e-5 relative plus 1e-6 absolute
- * per class term, summed over the N·C terms.
+ * per class term, summed over the N·C terms. mse with reduction 'none' is two roundings per element
+ * (a − b, then its square): within 2·ε₃₂ relative of the float64 (a − b)².
+ *
+ * Mutations this file catches (apply by hand to the source, run this file, expect a failure, revert):
+ * - nn/losses/mse.ts: reduction 'none' returns `sub(input, target)` (unsquared) instead of `sq`
+ *   → 'mse: mean, sum, none; gradient; shape check' (element-by-element check of 'none').
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { crossEntropyReference } from '../../kernels/cross-entropy.reference.js';
 import { useDevice } from '../helpers/device.js';
 import { checkGrad } from '../helpers/gradcheck.js';
-import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
+import { EPS32, expectClose, randomArray, toF32 } from '../helpers/numeric.js';
 
 const { nn } = wc;
 
@@ -37,7 +42,9 @@ describe('losses', () => {
     const ta = wc.tensor(a, [3, 17]), tb = wc.tensor(b, [3, 17]);
     expect(Math.abs((await nn.mse(ta, tb).item()) - total / 51)).toBeLessThanOrEqual(4 * 51 * EPS32 * total / 51);
     expect(Math.abs((await nn.mse(ta, tb, { reduction: 'sum' }).item()) - total)).toBeLessThanOrEqual(4 * 51 * EPS32 * total);
-    expect(nn.mse(ta, tb, { reduction: 'none' }).shape).toEqual([3, 17]);
+    const none = nn.mse(ta, tb, { reduction: 'none' });
+    expect(none.shape).toEqual([3, 17]);
+    expectClose(await none.toArray(), d2, { rtol: 2 * EPS32 }, "mse 'none'");
     await checkGrad((x, y) => nn.mse(x, y), [{ shape: [3, 5], data: randomArray(15, 3) }, { shape: [3, 5], data: randomArray(15, 4) }]);
     expect(() => nn.mse(ta, wc.zeros([17]))).toThrow('mse: input and target must have the same shape, got [3, 17] and [17]');
   });
