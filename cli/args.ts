@@ -10,6 +10,8 @@ export interface ArgSpec {
   help: string;
   /** Allowed values for strings. */
   choices?: readonly string[];
+  /** Smallest allowed value for numbers (e.g. 1 for a count that must not be empty). */
+  min?: number;
 }
 
 export type ParsedArgs = Record<string, unknown>;
@@ -21,9 +23,11 @@ function convert(name: string, spec: ArgSpec, raw: string): unknown {
       return raw;
     case 'number': case 'int': {
       const v = Number(raw);
+      const noun = spec.kind === 'int' ? 'an integer' : 'a number';
       if (raw.trim() === '' || !Number.isFinite(v) || (spec.kind === 'int' && !Number.isInteger(v))) {
-        throw new Error(`--${name}: expected ${spec.kind === 'int' ? 'an integer' : 'a number'}, got '${raw}'`);
+        throw new Error(`--${name}: expected ${noun}, got '${raw}'`);
       }
+      if (spec.min !== undefined && v < spec.min) throw new Error(`--${name}: expected ${noun} ≥ ${spec.min}, got '${raw}'`);
       return v;
     }
     case 'numbers': {
@@ -60,6 +64,6 @@ export function parseArgs(argv: readonly string[], specs: Record<string, ArgSpec
 
 export function usage(specs: Record<string, ArgSpec>): string {
   return Object.entries(specs)
-    .map(([name, s]) => `  --${name.padEnd(10)} ${s.help}${s.choices ? ` (${s.choices.join('|')})` : ''}${s.default !== undefined ? ` [default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}]` : ''}`)
+    .map(([name, s]) => `  --${name.padEnd(10)} ${s.help}${s.choices ? ` (${s.choices.join('|')})` : ''}${s.min !== undefined ? ` (≥ ${s.min})` : ''}${s.default !== undefined ? ` [default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}]` : ''}`)
     .join('\n');
 }

@@ -1,6 +1,8 @@
 /**
  * Clamps up to CLAMP_MANY_TENSORS float32 arrays in one dispatch (gradient clipping by value over a
- * model's parameters):  out_j[i] = clamp(in_j[i], lo, hi)  for every array j.
+ * model's parameters):  out_j[i] = clamp(in_j[i], lo, hi)  for every array j; NaN stays NaN (as in
+ * PyTorch's clip_grad_value_: a diverged gradient must stay visible). WGSL's clamp leaves NaN
+ * unspecified (lavapipe returns a bound), so a select on the bits (isNan) keeps it: no branch.
  *
  * Layout: the arrays are concatenated logically; params hold the running end of each (end_j = n_0 +
  * … + n_j) and invocation e finds its array as the first j with e < end_j. One dispatch instead of
@@ -29,12 +31,17 @@ export const clampManyKernel = memoKernel(({ count, width }: ClampManyVariant): 
   const type = width === 4 ? 'vec4<f32>' : 'f32';
   const decl = ids.map((j) => `@group(0) @binding(${2 * j + 1}) var<storage, read> in${j}: array<${type}>;
 @group(0) @binding(${2 * j + 2}) var<storage, read_write> out${j}: array<${type}>;`).join('\n');
-  const pick = ids.map((j) => `${j ? 'else ' : ''}if (e < p.ends[${j}]) { out${j}[e - p.starts[${j}]] = clamp(in${j}[e - p.starts[${j}]], ${type}(p.lo), ${type}(p.hi)); }`).join('\n    ');
+  const pick = ids.map((j) => `${j ? 'else ' : ''}if (e < p.ends[${j}]) { out${j}[e - p.starts[${j}]] = clampKeepNan(in${j}[e - p.starts[${j}]]); }`).join('\n    ');
+  const bits = width === 4 ? 'vec4<u32>' : 'u32';
   const code = `
 struct Params { starts: vec4<u32>, ends: vec4<u32>, lo: f32, hi: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 ${decl}
 ${FLAT_WORKGROUP}
+fn clampKeepNan(v: ${type}) -> ${type} {
+  let nan = (bitcast<${bits}>(v) & ${bits}(0x7fffffffu)) > ${bits}(0x7f800000u);
+  return select(clamp(v, ${type}(p.lo), ${type}(p.hi)), v, nan);
+}
 @compute @workgroup_size(${CLAMP_MANY_WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {

@@ -7,7 +7,8 @@
  *              0 for inactive c.
  * `scale` is 1/N for a mean (the op sums the rows afterwards), 1 otherwise; gStride is 0 when g is the
  * gradient of a reduced (scalar) loss, 1 for per-row losses. A label outside [0, C) or of an inactive
- * class is never used as an index: that row's loss and gradient are NaN.
+ * class is never used as an index: that row's loss and gradient are NaN. So are a row's when one of
+ * its active logits is NaN (PyTorch): m_n takes NaN by maxNan (WGSL's max may skip it).
  *
  * Parallelisation: one invocation per row, looping over its C logits (max, sum, then the label's
  * logit or the gradient row); the backward recomputes m_n and s_n instead of keeping them from the
@@ -19,7 +20,7 @@
  * step then needs no backward dispatch and no seed upload for its loss.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { FLAT_WORKGROUP, IS_NAN, NAN_MIN_MAX, type KernelSpec } from './spec.js';
 import { memoKernel } from './memo.js';
 
 export const CROSS_ENTROPY_WORKGROUP = 64;
@@ -36,6 +37,7 @@ struct Params { N: u32, C: u32, scale: f32, gStride: u32 }
 @group(0) @binding(3) var<storage, read> mask: array<f32>;
 #endif
 ${FLAT_WORKGROUP}
+${IS_NAN}${NAN_MIN_MAX}
 fn isActive(c: u32) -> bool {
 #if ${masked}
   return mask[c] != 0.0;
@@ -48,7 +50,7 @@ fn nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
 fn rowStats(row: u32) -> vec2<f32> {
   var bits = 0xff800000u;
   var m = bitcast<f32>(bits); // −∞
-  for (var c = 0u; c < p.C; c++) { if (isActive(c)) { m = max(m, x[row + c]); } }
+  for (var c = 0u; c < p.C; c++) { if (isActive(c)) { m = maxNan(m, x[row + c]); } }
   var s = 0.0;
   for (var c = 0u; c < p.C; c++) { if (isActive(c)) { s += exp(x[row + c] - m); } }
   return vec2<f32>(m, s);

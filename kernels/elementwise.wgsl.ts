@@ -15,12 +15,13 @@
  * same-shape add of that size 3× faster than one invocation per element (`mapGrid` keeps at least
  * MAP_MIN_INVOCATIONS invocations where there are that many elements). 256 per workgroup, grid
  * folded into y above 65,535 workgroups; no workgroup memory.
- * EXPR may use `p.alpha` and `p.beta` (f32 scalars from the op) and the helper functions below.
+ * EXPR may use `p.alpha` and `p.beta` (f32 scalars from the op) and the helper functions below
+ * (maxNan/minNan/clampNan: max, min and clamp that propagate NaN, kernels/spec.ts).
  * Output dtype f32, or i32 for `outInt`.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { memoKernel } from './memo.js';
-import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { FLAT_WORKGROUP, IS_NAN, NAN_MIN_MAX, type KernelSpec } from './spec.js';
 
 export const MAP_WORKGROUP = 256;
 export const MAP_MAX_RANK = 8;
@@ -48,7 +49,7 @@ export interface MapVariant {
   outInt?: boolean;
 }
 
-const HELPERS = /* wgsl */ `
+const HELPERS = /* wgsl */ `${IS_NAN}${NAN_MIN_MAX}
 // x^y with the real-valued meaning for negative x and integer y (WGSL's pow is undefined for x < 0).
 fn powf(x: f32, y: f32) -> f32 {
   if (x >= 0.0) { if (x == 0.0 && y == 0.0) { return 1.0; } return pow(x, y); }

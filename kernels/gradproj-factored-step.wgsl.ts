@@ -1,11 +1,11 @@
 /**
  * The factored post-projected SGD step (cl/gradproj/projected-step.ts) after XP = X·P. A Linear
  * weight's gradient is G = Δᵀ·X (Δ [R, out] output gradients, X [R, d] inputs), so
- * G·P = Δᵀ·(X·P): R·d² multiply-adds instead of out·d². θ = θ₀ − lr·D·P holds before the step
- * (the caller recomputes it when anything else wrote θ), so the step moves θ by −lr·g·P:
+ * G·P = Δᵀ·(X·P): R·d² multiply-adds instead of out·d². θ = θ₀ − D·P holds before the step
+ * (the caller re-bases θ₀ when anything else wrote θ), so the step moves θ by −lr·g·P:
  *
  *   update, per element (o, j):   q = Σ_b Δ[b,o]·XP[b,j]
- *                                 D ← D + g,  θ ← θ − lr·q
+ *                                 D ← D + lr·g,  θ ← θ − lr·q
  *                                 flag row o when g ≠ G there (or g − G is NaN)
  *   correct, per flagged row o:   θ[o,:] ← θ[o,:] + lr·(Δ[:,o]ᵀ·XP − g[o,:]·P),  unflag
  *
@@ -105,8 +105,9 @@ fn update(o: u32, jg: u32, q: V) -> u32 {
   if (o >= p.out) { return 0u; }
   let e = o * (p.d / ${width}u) + jg;
   let rv = raw[e];
-  let gv = ${clamped ? 'clamp(rv, V(p.lo), V(p.hi))' : 'g[e]'};
-  acc[e] = acc[e] + gv;
+  // clamped: clampMany's clamp, NaN kept (kernels/clamp-many.wgsl.ts).
+  let gv = ${clamped ? 'select(clamp(rv, V(p.lo), V(p.hi)), rv, (bitcast<VU>(rv) & VU(0x7fffffffu)) > VU(0x7f800000u))' : 'g[e]'};
+  acc[e] = acc[e] + p.lr * gv;
   theta[e] = theta[e] - p.lr * q;
   let c = gv - rv;
   return select(0u, 1u, any(c != V(0.0)) || anyNan(c));

@@ -1,14 +1,15 @@
 /**
  * Float64 reference of one gradient-projection step (kernels/gradproj-step.wgsl.ts plus the matmul by
  * P between its two kernels), straight from orthocl's GradProjLayer._step (REFERENCE.md §1) with the
- * per-task step counter fixed. θ, g are [out, d] row-major; P is [d, d] or null (first task/disabled).
+ * per-task step counter fixed and D summing lr·a (so an lr schedule moves θ by each step's lr; see
+ * the kernel's header). θ, g are [out, d] row-major; P is [d, d] or null (first task/disabled).
  */
 export type StepRuleRef = 'sgd' | 'adam' | 'rms';
 
 export interface StepStateRef {
   theta: Float64Array;
   theta0: Float64Array;
-  /** Post-projection: the running displacement D. */
+  /** Post-projection: the running displacement D = Σ lr·a (θ = θ₀ − D·P). */
   acc: Float64Array;
   /** Classic: the previous step (momentum). */
   prev: Float64Array;
@@ -57,9 +58,9 @@ export function gradProjStepReference(s: StepStateRef, g: ArrayLike<number>, P: 
     }
   }
   if (o.post) {
-    for (let i = 0; i < a.length; i++) s.acc[i] += a[i]!;
+    for (let i = 0; i < a.length; i++) s.acc[i] += o.lr * a[i]!;
     const x = P ? timesP(s.acc, P, out, d) : s.acc;
-    for (let i = 0; i < a.length; i++) s.theta[i] = s.theta0[i]! - o.lr * x[i]!;
+    for (let i = 0; i < a.length; i++) s.theta[i] = s.theta0[i]! - x[i]!;
   } else {
     const x = P ? timesP(a, P, out, d) : a;
     for (let i = 0; i < a.length; i++) {
@@ -68,4 +69,13 @@ export function gradProjStepReference(s: StepStateRef, g: ArrayLike<number>, P: 
       s.theta[i] += step;
     }
   }
+}
+
+/**
+ * After θ was written from elsewhere: θ₀ ← θ + D·P (θ + D without P), so θ = θ₀ − D·P holds again
+ * and the next post-projected step moves θ from where it is.
+ */
+export function rebaseReference(s: StepStateRef, P: ArrayLike<number> | null, out: number, d: number): void {
+  const x = P ? timesP(s.acc, P, out, d) : s.acc;
+  for (let i = 0; i < s.theta.length; i++) s.theta0[i] = s.theta[i]! + x[i]!;
 }

@@ -5,11 +5,15 @@
  *   adjust:  a = rule(g)                 sgd: a = g
  *                                        adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², a = (m·c₁)/(√(v·c₂) + ε)
  *                                        rms: v ← g² on step 1, else βv + (1−β)g²,    a = g/(√v + ε)
- *            post-projection:  D ← D + a;   without projector: θ = θ₀ − lr·D
+ *            post-projection:  D ← D + lr·a;   without projector: θ = θ₀ − D
  *            classic:          without projector: s = −lr·a + μ·s_prev, θ ← θ + s;  with one: A ← a
- *   post-projection with P:  θ = θ₀ − lr·D·P, one GEMM with θ₀ as its addend (engine gemmInto)
+ *   post-projection with P:  θ = θ₀ − D·P, one GEMM with θ₀ as its addend (engine gemmInto)
  *   classic with P:          X = A·P (matmul), then apply:  s = −lr·X + μ·s_prev, θ ← θ + s
  *   small weights with P:    all of it in one single-workgroup dispatch (fusedStepKernel, below)
+ *
+ * D sums lr·a, not a: each step's displacement at its own lr, so an lr schedule moves θ by each
+ * step's lr·a·P (orthocl's θ₀ − lr·ΣA·P, identical for a constant lr, rescales every earlier step
+ * when lr changes).
  *
  * 64 invocations per workgroup, each handling GRADPROJ_RUN elements 64 apart: on lavapipe a step's
  * cost is mostly per workgroup, so 16 workgroups for a 32×512 weight took 0.076 ms where 64 with one
@@ -88,10 +92,10 @@ const RULES: Record<StepRule, string> = {
   let a = gi / (sqrt(v) + p.eps);`,
 };
 
-/** The adjusted gradient a of element i, then D ← D + a (post) or A ← a (classic), or the whole unprojected step. */
+/** The adjusted gradient a of element i, then D ← D + lr·a (post) or A ← a (classic), or the whole unprojected step. */
 function adjustBody(v: AdjustVariant): string {
   let tail: string;
-  if (v.post) tail = v.project ? '  acc[i] = acc[i] + a;' : '  let d = acc[i] + a;\n  acc[i] = d;\n  theta[i] = theta0[i] - p.lr * d;';
+  if (v.post) tail = v.project ? '  acc[i] = acc[i] + p.lr * a;' : '  let d = acc[i] + p.lr * a;\n  acc[i] = d;\n  theta[i] = theta0[i] - d;';
   else tail = v.project ? '  acc[i] = a;' : '  let s = -p.lr * a + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
   return `${RULES[v.rule]}\n${tail}`;
 }
@@ -103,7 +107,7 @@ export const adjustKernel = memoKernel((v: AdjustVariant): KernelSpec => kernel(
 /**
  * The whole projected step of a small weight in one workgroup (one dispatch instead of two or three):
  * the adjust pass over all elements, a storage barrier, then x = D·P and per element
- * post: θ = θ₀ − lr·x, classic: s = −lr·x + μ·s_prev, θ ← θ + s. For weights with n·d = out·d² ≤
+ * post: θ = θ₀ − x, classic: s = −lr·x + μ·s_prev, θ ← θ + s. For weights with n·d = out·d² ≤
  * FUSED_STEP_MACS (a seed-model step's 5×5 convolution and its 32→10 layer), where one workgroup's
  * d multiply-adds per element cost less than a dispatch (≈ 50 µs on lavapipe). D·P in 4×4 blocks
  * per invocation (4 + 4 loads for 16 multiply-adds per k, rows and columns past the edge clamped and
@@ -122,7 +126,7 @@ export function fusedStepBuffers(v: Omit<AdjustVariant, 'project'>): [string, 'r
 export const fusedStepKernel = memoKernel((v: Omit<AdjustVariant, 'project'>): KernelSpec => {
   const { decl, bindings } = declare(fusedStepBuffers(v));
   const apply = v.post
-    ? '  theta[i] = theta0[i] - p.lr * x;'
+    ? '  theta[i] = theta0[i] - x;'
     : '  let s = -p.lr * x + p.momentum * prev[i];\n  prev[i] = s;\n  theta[i] = theta[i] + s;';
   const b = Array.from({ length: BLOCK }, (_, i) => i);
   const pairs = b.flatMap((i) => b.map((j) => [i, j] as const));

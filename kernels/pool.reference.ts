@@ -17,7 +17,7 @@ function span(w: Window2d, adaptive: boolean, includePad: boolean, a: 0 | 1, i: 
 
 export interface PoolResult {
   out: Float64Array;
-  /** Position iy·W + ix in the plane of each window's maximum (first on ties); max only. */
+  /** Position iy·W + ix in the plane of each window's maximum (first on ties, first NaN if any); max only. */
   argmax: Int32Array;
 }
 
@@ -33,7 +33,8 @@ export function poolReference(x: ArrayLike<number>, planes: number, w: Window2d,
     for (let iy = ys.lo; iy < ys.hi; iy++) for (let ix = xs.lo; ix < xs.hi; ix++) {
       const val = x[(pl * H + iy) * W + ix]!;
       sum += val;
-      if (arg < 0 || val > best) { best = val; arg = iy * W + ix; }
+      // The kernel's rule: the first position initialises, a larger value or a NaN replaces a non-NaN best.
+      if (arg < 0 || (!Number.isNaN(best) && (val > best || Number.isNaN(val)))) { best = val; arg = iy * W + ix; }
     }
     out[o] = v.op === 'max' ? best : sum / (ys.count * xs.count);
     argmax[o] = arg;

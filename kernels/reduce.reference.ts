@@ -10,7 +10,8 @@ export function reduceReference(op: ReduceOp, x: ArrayLike<number>, outer: numbe
       for (let k = 0; k < r; k++) {
         const v = x[(o * r + k) * inner + i]!;
         if (op === 'sum') acc += v;
-        else if (k === 0 || ((op === 'max' || op === 'argmax') ? v > acc : v < acc)) { acc = v; best = k; }
+        // The kernel's rule: the first element initialises, then NaN wins and stays (PyTorch).
+        else if (k === 0 || (!Number.isNaN(acc) && (Number.isNaN(v) || ((op === 'max' || op === 'argmax') ? v > acc : v < acc)))) { acc = v; best = k; }
       }
       out[o * inner + i] = op === 'argmax' || op === 'argmin' ? best : acc;
     }

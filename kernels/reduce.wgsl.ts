@@ -5,6 +5,7 @@
  * over its chunk: deterministic (fixed order), no atomics, no barriers (costly on software Vulkan).
  * A long axis with few outputs is reduced in two passes (chunks, then the partials) so that enough
  * invocations run. `arg` variants return the index (i32) of the max/min, first one on ties.
+ * NaN wins, as in PyTorch: max/min of a line holding NaN is NaN, argmax/argmin its first NaN.
  */
 import { FLAT_WORKGROUP, IS_NAN, type KernelSpec } from './spec.js';
 import { memoKernel } from './memo.js';

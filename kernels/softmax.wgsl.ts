@@ -3,6 +3,8 @@
  *   softmax:     y_k = exp(x_k − m) / s,        m = max_k x_k, s = Σ_k exp(x_k − m)
  *   logSoftmax:  y_k = x_k − m − log s
  * Subtracting the max keeps every exp(·) in (0, 1]: no overflow, and s ≥ 1 so log s is well conditioned.
+ * A NaN in the line makes m NaN (maxNan, not WGSL's max, which may skip it), so the whole line is NaN,
+ * as in PyTorch, without relying on exp(NaN) reaching the sum.
  * Backward, from the output y and its gradient g:
  *   softmax:     dx_k = y_k·(g_k − Σ_j g_j·y_j)
  *   logSoftmax:  dx_k = g_k − exp(y_k)·Σ_j g_j
@@ -13,7 +15,7 @@
  * workgroup memory or barriers (costly on lavapipe); the loop order is fixed, so results are
  * deterministic.
  */
-import { FLAT_WORKGROUP, type KernelSpec } from './spec.js';
+import { FLAT_WORKGROUP, IS_NAN, NAN_MIN_MAX, type KernelSpec } from './spec.js';
 import { memoKernel } from './memo.js';
 
 export type SoftmaxKind = 'softmax' | 'logSoftmax';
@@ -41,10 +43,11 @@ export const softmaxKernel = memoKernel((kind: SoftmaxKind): KernelSpec => {
   const code = /* wgsl */ `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${IS_NAN}${NAN_MIN_MAX}
 ${MAIN} {
 ${LINE}
   var m = x[base];
-  for (var k = 1u; k < p.r; k++) { m = max(m, x[base + k * p.inner]); }
+  for (var k = 1u; k < p.r; k++) { m = maxNan(m, x[base + k * p.inner]); }
   var s = 0.0;
   for (var k = 0u; k < p.r; k++) { s += exp(x[base + k * p.inner] - m); }
   ${prepare}

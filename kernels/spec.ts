@@ -44,3 +44,15 @@ fn flatWorkgroup(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y *
 export const IS_NAN = /* wgsl */ `
 fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 `;
+
+/**
+ * WGSL (with IS_NAN): max, min and clamp that propagate NaN as PyTorch's do: maxNan(NaN, b) =
+ * maxNan(a, NaN) = NaN, clampNan(NaN, lo, hi) = NaN. WGSL leaves NaN operands of max/min/clamp
+ * unspecified (lavapipe returns the other operand, so relu(NaN) was 0); selects on the bits cost a
+ * few integer operations, no branch and no load.
+ */
+export const NAN_MIN_MAX = /* wgsl */ `
+fn maxNan(a: f32, b: f32) -> f32 { return select(select(max(a, b), b, isNan(b)), a, isNan(a)); }
+fn minNan(a: f32, b: f32) -> f32 { return select(select(min(a, b), b, isNan(b)), a, isNan(a)); }
+fn clampNan(x: f32, lo: f32, hi: f32) -> f32 { return select(clamp(x, lo, hi), x, isNan(x)); }
+`;

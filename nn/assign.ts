@@ -4,7 +4,10 @@
  * data is uploaded to a fresh buffer first and copied the same way, so no pending dispatch sees it
  * early.
  */
+import { noGrad } from '../engine/autograd.js';
 import { tensor } from '../engine/ops/creation.js';
+import { clone } from '../engine/ops/elementwise.js';
+import { keep } from '../engine/scope.js';
 import { formatShape } from '../engine/shape.js';
 import { Tensor } from '../engine/tensor.js';
 import type { HostTensor } from './io/format.js';
@@ -25,4 +28,12 @@ export function assign(dst: Tensor, src: TensorLike): void {
   dst.device.batcher.copy(from.buffer, 0, dst.buffer, 0, dst.size * 4);
   dst.bumpVersion();
   if (from !== src) from.dispose();
+}
+
+/**
+ * A new tensor with src's values, kept out of every scope: a GPU copy of a tensor, an upload of host
+ * data (nn.io). For loading state that must not share the source's buffers.
+ */
+export function copyOf(src: TensorLike): Tensor {
+  return keep(src instanceof Tensor ? noGrad(() => clone(src)) : tensor(src.data, src.shape, { dtype: src.dtype }));
 }

@@ -19,7 +19,10 @@ function replaceGrad(p: Tensor & { grad: Tensor }, g: Tensor): void {
   p.grad = keep(g);
 }
 
-/** Clamps every gradient elementwise to [−clipValue, clipValue] (PyTorch's clip_grad_value_). */
+/**
+ * Clamps every gradient elementwise to [−clipValue, clipValue] (PyTorch's clip_grad_value_). A NaN
+ * gradient stays NaN, as in PyTorch: clipping must not turn a diverged step into a plausible one.
+ */
 export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
   if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be ≥ 0, got ${clipValue}`);
   const list = withGrads(params);
@@ -31,6 +34,8 @@ export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void
  * Rescales all gradients together so that their joint L2 norm is at most maxNorm (PyTorch's
  * clip_grad_norm_, norm_type 2):  ‖g‖ = √(Σ_p Σ g²),  g ← g · min(1, maxNorm / (‖g‖ + 1e-6)).
  * The norm and the factor stay on the GPU. Returns ‖g‖ (before clipping) as a 0-d tensor.
+ * A NaN anywhere makes ‖g‖ NaN, hence the factor, hence every gradient NaN (PyTorch's behaviour
+ * with its default error_if_nonfinite = false; raising would need a readback of ‖g‖ each step).
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Tensor {
   if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);

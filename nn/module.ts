@@ -7,8 +7,10 @@
  * - a property holding a tensor marked with `parameter(t)` is a parameter (`this.weight = parameter(w)`),
  *   one marked with `buffer(t)` is a buffer (saved in the state dict, not trained);
  * - an array of those is a list of them, named `name.0`, `name.1`, … (PyTorch's ModuleList).
- * Anything else (numbers, options, unmarked tensors) is configuration: clone() shares it. A subclass
- * may override `namedChildren()` to name its children otherwise (Sequential names them `0`, `1`, …).
+ * Anything else (numbers, options, unmarked tensors) is configuration: clone() shares it, unless the
+ * subclass copies it in `cloneState()` (state of its own, such as a projector or optimiser state). A
+ * subclass may override `namedChildren()` to name its children otherwise (Sequential names them `0`,
+ * `1`, …).
  *
  * Parameters and buffers live outside tidy scopes (marking keeps them) until `dispose()`.
  */
@@ -168,6 +170,13 @@ export abstract class Module {
   }
 
   /**
+   * clone()'s hook, called on each module of the copy (children first) once its members are copied
+   * from `source`: a subclass whose members hold state of its own beyond parameters and buffers
+   * (which clone() would share as configuration) gives the copy its own copy of it here.
+   */
+  protected cloneState(_source: this): void {}
+
+  /**
    * Frees every parameter and buffer (and their gradients): this module's own, then each child's
    * through its dispose(), so subclasses that hold more state (optimiser state, projectors) free it.
    */
@@ -190,6 +199,7 @@ function cloneMember(v: unknown, copies: Map<unknown, unknown>): unknown {
     const m = Object.create(Object.getPrototypeOf(v) as object) as Record<string, unknown>;
     copies.set(v, m);
     for (const [k, x] of Object.entries(v)) m[k] = cloneMember(x, copies);
+    (m as unknown as Module)['cloneState'](v);
     return m;
   } else if (isParameter(v) || isBuffer(v)) {
     const t = cloneOp(v);

@@ -6,6 +6,7 @@
  * tiling max pool in a Sequential (the seed CNN), it runs as one fused conv2dMaxPool kernel.
  */
 import { conv2d, conv2dMaxPool, unfoldRows, type Generator, type Tensor } from '../../engine/index.js';
+import { checkTensor } from '../../engine/check.js';
 import { pairOf, type Pair } from '../../engine/ops/window2d.js';
 import { fusedPoolWindow, type MaxPoolFusable, type TilingMaxPool } from '../../nn/layers/max-pool-fusion.js';
 import { kaimingUniform } from '../../nn/init.js';
@@ -39,6 +40,7 @@ export class GradProjConv2d extends GradProjLayer implements MaxPoolFusable {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('GradProjConv2d.forward', 'x', x);
     const onPatches = this.collecting ? (rows: Tensor) => this.observe(() => rows) : undefined;
     return conv2d(x, this.weight, { padding: this.padding, stride: this.stride, onPatches });
   }

@@ -4,6 +4,7 @@
  * projected step.
  */
 import { hookGradient, matmul, reshape, type Generator, type Tensor } from '../../engine/index.js';
+import { checkTensor } from '../../engine/check.js';
 import { kaimingUniform } from '../../nn/init.js';
 import { parameter } from '../../nn/module.js';
 import type { ProjectionCalculator } from './calculators/calculator.js';
@@ -12,7 +13,7 @@ import { GradProjLayer } from './grad-proj-layer.js';
 
 export class GradProjLinear extends GradProjLayer {
   readonly weight: Tensor;
-  protected override readonly gradientFactors: GradientFactors;
+  protected override gradientFactors: GradientFactors;
 
   constructor(readonly inDim: number, readonly outDim: number, calc: ProjectionCalculator, opts: { generator?: Generator } = {}) {
     super(calc);
@@ -24,6 +25,7 @@ export class GradProjLinear extends GradProjLayer {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('GradProjLinear.forward', 'x', x);
     if (x.rank < 2 || x.shape[x.rank - 1] !== this.inDim) {
       throw new RangeError(`GradProjLinear: x must be [N, ${this.inDim}], got [${x.shape.join(', ')}]`);
     }

@@ -5,7 +5,8 @@
  * stream it batch by batch. Uncentered: the covariance of centred data is value() of centred
  * batches, or value() − μμᵀ with the caller's running mean.
  *
- * State for checkpoints: `sum()` (a copy of the [d, d] sum) and `count`; `load(sum, count)` restores.
+ * State for checkpoints: `sum()` (a copy of the [d, d] sum) and `count`; `load(sum, count)` restores;
+ * `clone()` is an independent accumulator with both.
  */
 import { getDevice, type Device } from '../device.js';
 import { noGrad } from '../autograd.js';
@@ -90,6 +91,11 @@ export class CovarianceAccumulator {
     this.total = copy;
     this.rows = count;
     return this;
+  }
+
+  /** An independent accumulator with this one's sum (copied) and count. */
+  clone(): CovarianceAccumulator {
+    return new CovarianceAccumulator(this.d, { device: this.device }).load(this.live(), this.rows);
   }
 
   /** Back to an empty sum. */

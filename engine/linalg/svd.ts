@@ -9,8 +9,15 @@
  * sweeps stop when every pair's cosine is at most tol (default 4·√L·ε₃₂, about the rounding level of
  * an L-term dot product; L = max(m, n)). Columns of u (or v, when m < n) for σ = 0 are 0: a zero
  * singular value has no defined vector.
+ *
+ * Scale: each working row is scaled by a power of two (exact) that puts its largest entry in
+ * [1, 2), and the rotations are computed for the unscaled rows from the scaled ones
+ * (kernels/jacobi-svd.wgsl.ts, "Range"); σ_i = ‖ĝ_i‖·2^(E_i) is formed in float64. So no float32
+ * square overflows or underflows at any scale of A (unscaled, |a| ≈ 1e19 gave s = 0 and u = v = 0,
+ * |a| ≈ 1e-22 a σ 6.5 % off), and σ₁/σ₂ = 1e30 still gives orthonormal u and v. (Entries below
+ * 2⁻¹²⁶, subnormals, may read as 0 on GPUs that flush them.)
  */
-import { SVD_WORKGROUP, svdLoadKernel, svdRoundKernel } from '../../kernels/jacobi-svd.wgsl.js';
+import { SVD_WORKGROUP, svdLoadKernel, svdNormsKernel, svdRoundKernel, svdRowScaleKernel } from '../../kernels/jacobi-svd.wgsl.js';
 import { descendingOrder } from '../../kernels/jacobi-gather.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { tensor } from '../ops/creation.js';
@@ -50,21 +57,28 @@ export async function svd(a: Tensor, opts: SvdOptions = {}): Promise<SvdResult> 
   const g = device.allocate(K * L * 4);
   const w = device.allocate(K * K * 4);
   const conv = device.allocate(Math.max(1, K / 2) * 4);
+  const expo = device.allocate(K * 4);
+  const norms = device.allocate(2 * K * 4);
   try {
     const transpose = m >= n ? 1 : 0;
     device.dispatch(svdLoadKernel(), new Uint32Array([m, n, K, L, transpose]), [a.buffer, g, w], grid1d(K * Math.max(L, K), SVD_WORKGROUP));
+    device.dispatch(svdRowScaleKernel(), new Uint32Array([K, L]), [g, expo], [K, 1, 1]);
     let sweeps = 0;
     let worst = K > 1 ? Infinity : 0;
     while (worst > tol && sweeps < maxSweeps) {
-      for (let r = 0; r < K - 1; r++) device.dispatch(svdRoundKernel(), new Uint32Array([K, L, r]), [g, w, conv], [K / 2, 1, 1]);
+      for (let r = 0; r < K - 1; r++) device.dispatch(svdRoundKernel(), new Uint32Array([K, L, r]), [g, w, conv, expo], [K / 2, 1, 1]);
       sweeps++;
       worst = Math.max(...new Float32Array(await device.read(conv, (K / 2) * 4)));
     }
     if (worst > tol) {
       (opts.onWarning ?? console.warn)(`svd: not converged after ${sweeps} sweeps: largest column cosine ${worst.toExponential(2)} > tol ${tol.toExponential(2)}; results are approximate (raise maxSweeps)`);
     }
-    const sigma = (await matrixStats(device, g, K, L)).rowNorms;
-    const order = descendingOrder(sigma.subarray(0, k));
+    // σ_i = ‖ĝ_i‖·2^(E_i) (in float64: it may exceed float32's range only where the true σ does);
+    // the norms kernel also normalises the rows for the gather.
+    device.dispatch(svdNormsKernel(), new Uint32Array([K, L]), [g, expo, norms], [K, 1, 1]);
+    const scaled = new Float32Array(await device.read(norms, 2 * K * 4));
+    const sigma = Float64Array.from({ length: k }, (_, i) => scaled[i]! * 2 ** scaled[K + i]!);
+    const order = descendingOrder(sigma);
     const s = tensor(Float32Array.from(order, (i) => sigma[i]!), [k], { device });
     const fromG = gatherColumns(device, g, K, L, order, L);
     const fromW = gatherColumns(device, w, K, K, order, k);
@@ -73,5 +87,7 @@ export async function svd(a: Tensor, opts: SvdOptions = {}): Promise<SvdResult> 
     device.release(g);
     device.release(w);
     device.release(conv);
+    device.release(expo);
+    device.release(norms);
   }
 }

@@ -1,8 +1,10 @@
 /** Tensor factories. Values from a seeded Generator are made on the host, so every device agrees. */
 import { getDevice, type Device } from '../device.js';
 import { defaultGenerator, type Generator } from '../random.js';
+import { checkBoolean, checkDType, checkNumber, checkOptions, describe } from '../check.js';
 import { checkShape, formatShape, sizeOf } from '../shape.js';
 import { emptyTensor, type DType, type Tensor } from '../tensor.js';
+import { INT32_RANGE, isInt32, readHostData, toHostArray, type NestedNumbers } from './host-data.js';
 import { runMap } from './map.js';
 
 export interface CreateOptions {
@@ -15,13 +17,16 @@ export interface RandomOptions extends CreateOptions {
   generator?: Generator;
 }
 
-type NestedNumbers = number | readonly NestedNumbers[];
+const CREATE_OPTIONS = ['requiresGrad', 'dtype', 'device'] as const;
 
-function inferShape(data: NestedNumbers): number[] {
-  const shape: number[] = [];
-  let cur: NestedNumbers = data;
-  while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0] as NestedNumbers; }
-  return shape;
+/** The options of a factory, checked before anything is allocated: known keys only, a dtype the engine has. */
+function createOptions<T extends CreateOptions>(op: string, opts: T | undefined, extra: readonly string[] = []): Partial<T> & { dtype: DType } {
+  const o = checkOptions(op, opts, [...CREATE_OPTIONS, ...extra]);
+  const dtype = checkDType(op, 'options.dtype', o.dtype ?? 'float32');
+  if (o.requiresGrad !== undefined && checkBoolean(op, 'options.requiresGrad', o.requiresGrad) && dtype !== 'float32') {
+    throw new TypeError(`${op}: options.requiresGrad needs dtype float32 (only float32 tensors can require gradients), got dtype ${dtype}`);
+  }
+  return { ...o, dtype };
 }
 
 function finish(t: Tensor, opts: CreateOptions): Tensor {
@@ -31,24 +36,22 @@ function finish(t: Tensor, opts: CreateOptions): Tensor {
 
 /**
  * A tensor from host data: a typed array or flat list with `shape`, or nested lists (shape inferred).
- * `tensor(labels, [n], {dtype: 'int32'})` for class indices.
+ * `tensor(labels, [n], {dtype: 'int32'})` for class indices. Entries must be numbers (NaN and ±∞ are
+ * float32 data); int32 entries must be integers that fit.
  */
-export function tensor(data: ArrayLike<number> | NestedNumbers, shape?: readonly number[], opts: CreateOptions = {}): Tensor {
-  const nested = Array.isArray(data) && Array.isArray(data[0]);
-  const flat: ArrayLike<number> = typeof data === 'number' ? [data] : nested ? (data as unknown[]).flat(Infinity) as number[] : data as ArrayLike<number>;
-  const s = shape ?? (typeof data === 'number' ? [] : nested ? inferShape(data as NestedNumbers) : [flat.length]);
+export function tensor(data: ArrayLike<number> | NestedNumbers, shape?: readonly number[], opts?: CreateOptions): Tensor {
+  const o = createOptions('tensor', opts);
+  const host = readHostData('tensor', data);
+  const s = shape ?? host.shape;
   checkShape('tensor', s);
-  if (sizeOf(s) !== flat.length) {
-    throw new RangeError(`tensor: data has ${flat.length} values but shape ${formatShape(s)} needs ${sizeOf(s)}`);
+  if (sizeOf(s) !== host.flat.length) {
+    throw new RangeError(`tensor: data has ${host.flat.length} values but shape ${formatShape(s)} needs ${sizeOf(s)}`);
   }
-  const dtype = opts.dtype ?? 'float32';
-  const device = opts.device ?? getDevice();
-  const t = emptyTensor(device, s, dtype, true);
-  if (flat.length) {
-    const host = dtype === 'int32' ? Int32Array.from(flat) : flat instanceof Float32Array ? flat : Float32Array.from(flat);
-    device.upload(t.buffer, host);
-  }
-  return finish(t, opts);
+  const values = toHostArray('tensor', host, o.dtype);
+  const device = o.device ?? getDevice();
+  const t = emptyTensor(device, s, o.dtype, true);
+  if (values.length) device.upload(t.buffer, values);
+  return finish(t, o);
 }
 
 /** Constants of at most this many values are written from the host (no dispatch). */
@@ -56,54 +59,81 @@ const UPLOADED_CONSTANT = 256;
 
 /**
  * Every element = value. Small constants (a backward's scalar seed, a bias) are written with one
- * queue write, which costs microseconds where a fill dispatch costs ≈ 50 µs on lavapipe; larger ones
- * are filled on the GPU.
+ * queue write, which costs microseconds where a fill dispatch costs ≈ 50 µs on lavapipe; larger
+ * float32 ones are filled on the GPU. int32 fills are always written from the host: the fill kernel
+ * takes its value as an f32 uniform, exact only up to 2²⁴ (16777217 would become 16777216).
  */
-export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
+export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
+  const o = createOptions('full', opts);
   checkShape('full', shape);
-  if (typeof value !== 'number') throw new TypeError(`full: value must be a number, got ${typeof value}`);
-  const device = opts.device ?? getDevice();
+  if (typeof value !== 'number') throw new TypeError(`full: value must be a number, got ${describe(value)}`);
+  if (o.dtype === 'int32' && !isInt32(value)) throw new RangeError(`full: value must be ${INT32_RANGE}, got ${value}`);
+  const device = o.device ?? getDevice();
   const n = sizeOf(shape);
-  if (n > UPLOADED_CONSTANT) return finish(runMap('full', 'p.alpha', [], { alpha: value, shape, device, outDtype: opts.dtype }), opts);
-  const dtype = opts.dtype ?? 'float32';
-  const t = emptyTensor(device, shape, dtype, true);
-  if (n > 0) device.upload(t.buffer, (dtype === 'int32' ? new Int32Array(n) : new Float32Array(n)).fill(value));
-  return finish(t, opts);
+  if (o.dtype === 'float32' && n > UPLOADED_CONSTANT) return finish(runMap('full', 'p.alpha', [], { alpha: value, shape, device }), o);
+  const t = emptyTensor(device, shape, o.dtype, true);
+  if (n > 0) device.upload(t.buffer, (o.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n)).fill(value));
+  return finish(t, o);
 }
 
-export const zeros = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: readonly number[], opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
+export const zeros = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 0, opts);
+export const ones = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 1, opts);
+
+/** Random samples are real numbers: an int32 result would need a rule for rounding them. */
+function randomOptions<T extends RandomOptions>(op: string, opts: T | undefined, extra: readonly string[], what: string): Partial<T> & { dtype: DType } {
+  const o = createOptions(op, opts, ['generator', ...extra]);
+  checkDType(op, 'options.dtype', o.dtype, ['float32'], `${what} samples are real numbers; cast() the result for integers`);
+  return o;
+}
+
+/** The random factories' float32 data as a tensor with the caller's device and requiresGrad. */
+const fromSamples = (data: Float32Array, shape: readonly number[], o: CreateOptions) =>
+  tensor(data, shape, { requiresGrad: o.requiresGrad, device: o.device });
 
 /** Uniform in [low, high). */
-export function rand(shape: readonly number[], opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+export function rand(shape: readonly number[], opts?: RandomOptions & { low?: number; high?: number }): Tensor {
+  const o = randomOptions('rand', opts, ['low', 'high'], 'uniform');
   checkShape('rand', shape);
-  const g = opts.generator ?? defaultGenerator();
-  const lo = opts.low ?? 0, hi = opts.high ?? 1;
+  const lo = checkNumber('rand', 'options.low', o.low ?? 0);
+  const hi = checkNumber('rand', 'options.high', o.high ?? 1);
+  if (lo > hi) throw new RangeError(`rand: options.low (${lo}) must be ≤ options.high (${hi})`);
+  const g = o.generator ?? defaultGenerator();
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * g.uniform();
-  return tensor(data, shape, { ...opts, dtype: 'float32' });
+  return fromSamples(data, shape, o);
 }
 
 /** Normal with the given mean and std (default standard normal). */
-export function randn(shape: readonly number[], opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+export function randn(shape: readonly number[], opts?: RandomOptions & { mean?: number; std?: number }): Tensor {
+  const o = randomOptions('randn', opts, ['mean', 'std'], 'normal');
   checkShape('randn', shape);
-  const g = opts.generator ?? defaultGenerator();
-  const m = opts.mean ?? 0, sd = opts.std ?? 1;
+  const m = checkNumber('randn', 'options.mean', o.mean ?? 0);
+  const sd = checkNumber('randn', 'options.std', o.std ?? 1, { min: 0 });
+  const g = o.generator ?? defaultGenerator();
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = m + sd * g.normal();
-  return tensor(data, shape, { ...opts, dtype: 'float32' });
+  return fromSamples(data, shape, o);
 }
 
-/** start, start+step, ... below end (one argument: 0..end−1). */
-export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+/** start, start+step, ... below end (one argument: 0..end−1); for int32, start and step are integers. */
+export function arange(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
+  const { dtype } = createOptions('arange', opts);
   const [a, b] = end === undefined ? [0, start] : [start, end];
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite nonzero number, got ${step}`);
+  if (end !== undefined) checkNumber('arange', 'start', a);
+  checkNumber('arange', 'end', b);
+  checkNumber('arange', 'step', step);
+  if (step === 0) throw new RangeError('arange: step must be a finite nonzero number, got 0');
   const n = Math.max(0, Math.ceil((b - a) / step));
+  const last = a + (n - 1) * step;
+  if (dtype === 'int32' && n > 0 && !(isInt32(a) && isInt32(step) && isInt32(last))) {
+    throw new RangeError(`arange: start ${a}, step ${step} and the last value ${last} must be integers in int32's range for dtype int32`);
+  }
   return tensor(Array.from({ length: n }, (_, i) => a + i * step), [n], opts);
 }
 
 /** n×m identity (m defaults to n). */
-export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
+export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
+  createOptions('eye', opts);
   checkShape('eye', [n, m]);
   const data = new Float32Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;

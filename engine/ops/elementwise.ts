@@ -5,6 +5,7 @@
 import { record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
+import { checkDType } from '../check.js';
 import { checkFloat, checkTensor, runMap } from './map.js';
 import { full } from './creation.js';
 
@@ -94,18 +95,18 @@ export function pow(a: Operand, b: Operand): Tensor {
   }, a, b);
 }
 
-/** max(a, b) elementwise; the gradient goes to a where a ≥ b. */
+/** max(a, b) elementwise, NaN where either is NaN (as PyTorch); the gradient goes to a where a ≥ b. */
 export function maximum(a: Operand, b: Operand): Tensor {
   return binary('maximum', {
-    expr: 'max(x0, x1)', exprB: 'max(x0, p.alpha)', exprA: 'max(p.alpha, x0)',
+    expr: 'maxNan(x0, x1)', exprB: 'maxNan(x0, p.alpha)', exprA: 'maxNan(p.alpha, x0)',
     da: (g, a, b) => mul(g, ge(a, b)), db: (g, a, b) => mul(g, lt(a, b)),
   }, a, b);
 }
 
-/** min(a, b) elementwise; the gradient goes to a where a ≤ b. */
+/** min(a, b) elementwise, NaN where either is NaN (as PyTorch); the gradient goes to a where a ≤ b. */
 export function minimum(a: Operand, b: Operand): Tensor {
   return binary('minimum', {
-    expr: 'min(x0, x1)', exprB: 'min(x0, p.alpha)', exprA: 'min(p.alpha, x0)',
+    expr: 'minNan(x0, x1)', exprB: 'minNan(x0, p.alpha)', exprA: 'minNan(p.alpha, x0)',
     da: (g, a, b) => mul(g, le(a, b)), db: (g, a, b) => mul(g, gt(a, b)),
   }, a, b);
 }
@@ -126,6 +127,16 @@ export const lt = (a: Operand, b: Operand): Tensor => compare('lt', '<', a, b);
 export const le = (a: Operand, b: Operand): Tensor => compare('le', '<=', a, b);
 export const gt = (a: Operand, b: Operand): Tensor => compare('gt', '>', a, b);
 export const ge = (a: Operand, b: Operand): Tensor => compare('ge', '>=', a, b);
+
+/**
+ * 1 where x is NaN, else 0 (PyTorch's isnan, as float). Tested on the bits: shader compilers may
+ * assume finite math and fold x != x to false.
+ */
+export function isnan(x: Tensor): Tensor {
+  checkTensor('isnan', 'x', x);
+  checkFloat('isnan', 'x', x);
+  return runMap('isnan', 'b2f(isNan(x0))', [x]);
+}
 
 /** cond ? a : b elementwise (cond nonzero means true), broadcasting all three. */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
@@ -165,8 +176,8 @@ export const sign = (x: Tensor): Tensor => unary('sign', 'sign(x0)', x, (g) => m
  */
 const piecewiseGrad = (g: Tensor, x: Tensor, slope: number): Tensor =>
   runMap('activationGrad', 'select(p.alpha * x1, x1, x0 > 0.0)', [x, g], { alpha: slope });
-/** d relu(x) = [x > 0] */
-export const relu = (x: Tensor): Tensor => unary('relu', 'max(x0, 0.0)', x, (g, x) => piecewiseGrad(g, x, 0));
+/** relu(x) = max(x, 0), NaN for NaN (as PyTorch); d relu(x) = [x > 0] */
+export const relu = (x: Tensor): Tensor => unary('relu', 'maxNan(x0, 0.0)', x, (g, x) => piecewiseGrad(g, x, 0));
 /** leakyRelu(x) = x for x > 0, slope·x otherwise */
 export const leakyRelu = (x: Tensor, slope = 0.01): Tensor =>
   unary('leakyRelu', 'select(p.alpha * x0, x0, x0 > 0.0)', x, (g, x) => piecewiseGrad(g, x, slope), slope);
@@ -175,10 +186,10 @@ export const sigmoid = (x: Tensor): Tensor =>
   unary('sigmoid', 'sigmoidf(x0)', x, (g, _x, y) => mul(g, mul(y, sub(1, y))));
 /** d tanh(x) = 1 − tanh²(x) */
 export const tanh = (x: Tensor): Tensor => unary('tanh', 'tanhf(x0)', x, (g, _x, y) => mul(g, sub(1, mul(y, y))));
-/** clamp to [lo, hi]; the gradient passes where lo ≤ x ≤ hi */
+/** clamp to [lo, hi], NaN stays NaN (as PyTorch); the gradient passes where lo ≤ x ≤ hi */
 export function clamp(x: Tensor, lo = -Infinity, hi = Infinity): Tensor {
   if (!(lo <= hi)) throw new RangeError(`clamp: lo (${lo}) must be ≤ hi (${hi})`);
-  return unary('clamp', 'clamp(x0, p.alpha, p.beta)', x, (g, x) => mul(g, mul(ge(x, lo), le(x, hi))), Math.max(lo, -3.4e38), Math.min(hi, 3.4e38));
+  return unary('clamp', 'clampNan(x0, p.alpha, p.beta)', x, (g, x) => mul(g, mul(ge(x, lo), le(x, hi))), Math.max(lo, -3.4e38), Math.min(hi, 3.4e38));
 }
 /** x² (common enough to spare a pow) */
 export const square = (x: Tensor): Tensor => unary('square', 'x0 * x0', x, (g, x) => mul(g, mul(x, 2)));
@@ -199,5 +210,5 @@ export function zerosLike(x: Tensor): Tensor {
 /** Converts between float32 and int32 (truncating toward zero); no gradient. */
 export function cast(x: Tensor, dtype: 'float32' | 'int32'): Tensor {
   checkTensor('cast', 'x', x);
-  return runMap('cast', 'x0', [x], { outDtype: dtype });
+  return runMap('cast', 'x0', [x], { outDtype: checkDType('cast', 'dtype', dtype) });
 }

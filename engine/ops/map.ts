@@ -5,22 +5,11 @@
 import { MAP_MAX_RANK, MAP_WORKGROUP, mapGrid, mapKernel } from '../../kernels/elementwise.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import type { Device } from '../device.js';
-import { DisposedError } from '../errors.js';
 import { broadcastShapes, formatShape, stridesOf } from '../shape.js';
-import { emptyTensor, Tensor, type DType } from '../tensor.js';
+import { emptyTensor, type DType, type Tensor } from '../tensor.js';
 
-export function checkTensor(op: string, arg: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor)) {
-    const got = t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t;
-    throw new TypeError(`${op}: ${arg} must be a Tensor, got ${got}`);
-  }
-  if (t.disposed) throw new DisposedError(`${op}: ${arg} ${formatShape(t.shape)}`);
-  return t;
-}
-
-export function checkFloat(op: string, arg: string, t: Tensor): void {
-  if (t.dtype !== 'float32') throw new TypeError(`${op}: ${arg} must be float32, got ${t.dtype}`);
-}
+// The Tensor argument checks live with the other argument checks; the ops import them from here.
+export { checkFloat, checkTensor } from '../check.js';
 
 /**
  * Merges adjacent output dimensions where every input is either contiguous across both or broadcast

@@ -116,7 +116,11 @@ function extremum(op: 'max' | 'min', x: Tensor, axis: Axes, opts: ReduceOptions)
 export const max = (x: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor => extremum('max', x, axis, opts);
 export const min = (x: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor => extremum('min', x, axis, opts);
 
-/** Index (int32) of the largest element along one axis; first on ties. */
+/**
+ * Index (int32) of the largest element along one axis; first on ties. NaN counts as larger than any
+ * number (PyTorch's rule): a line holding NaN gives the index of its first NaN. argmin likewise
+ * (NaN counts as smaller than any number); max and min of such a line are NaN.
+ */
 export function argmax(x: Tensor, axis = -1, opts: ReduceOptions = {}): Tensor {
   return argReduce('argmax', x, axis, opts);
 }

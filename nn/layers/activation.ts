@@ -1,11 +1,12 @@
 /** Activation layers: ReLU and LeakyReLU as modules over the engine's ops. */
 import { leakyRelu, relu } from '../../engine/ops/elementwise.js';
+import { checkTensor } from '../../engine/check.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
-    return relu(x);
+    return relu(checkTensor('ReLU.forward', 'x', x));
   }
 }
 
@@ -17,6 +18,6 @@ export class LeakyReLU extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.slope);
+    return leakyRelu(checkTensor('LeakyReLU.forward', 'x', x), this.slope);
   }
 }

@@ -1,6 +1,6 @@
-/** Argument checks shared by layers; errors name the layer, the argument, expected and actual. */
+/** Argument checks shared by layers; errors name the layer, the argument, expected and actual (engine/check.ts). */
+import { checkNumber } from '../../engine/check.js';
 
 export function checkPositiveInt(layer: string, arg: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${layer}: ${arg} must be a positive integer, got ${String(v)}`);
-  return v;
+  return checkNumber(layer, arg, v, { integer: true, min: 1 });
 }

@@ -6,6 +6,7 @@ import { conv2d } from '../../engine/ops/conv.js';
 import { conv2dMaxPool } from '../../engine/ops/conv-pool.js';
 import { pairOf, type Pair } from '../../engine/ops/window2d.js';
 import type { Generator } from '../../engine/random.js';
+import { checkTensor } from '../../engine/check.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { fanIn, kaimingUniform, uniform } from '../init.js';
 import { Module, parameter } from '../module.js';
@@ -43,7 +44,7 @@ export class Conv2d extends Module implements MaxPoolFusable {
 
   /** x [N, in, H, W] → [N, out, Ho, Wo]. */
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, { stride: this.stride, padding: this.padding, dilation: this.dilation, bias: this.bias ?? undefined });
+    return conv2d(checkTensor('Conv2d.forward', 'x', x), this.weight, { stride: this.stride, padding: this.padding, dilation: this.dilation, bias: this.bias ?? undefined });
   }
 
   /** pool(forward(x)) as one conv2dMaxPool when the pool tiles the output (undilated convolutions). */

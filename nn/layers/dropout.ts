@@ -46,6 +46,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('Dropout.forward', 'x', x);
     if (!this.training || this.p === 0) return x;
     return dropout(x, this.p, (this.generator ?? defaultGenerator()).nextU32());
   }

@@ -1,6 +1,7 @@
 /** Flatten(startDim = 1, endDim = −1): merges dimensions startDim..endDim into one (a view, no copy). */
 import { reshape } from '../../engine/ops/shape.js';
 import { formatShape, normAxis, sizeOf } from '../../engine/shape.js';
+import { checkTensor } from '../../engine/check.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
 
@@ -10,6 +11,7 @@ export class Flatten extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('Flatten.forward', 'x', x);
     const start = normAxis('Flatten', this.startDim, x.rank);
     const end = normAxis('Flatten', this.endDim, x.rank);
     if (start > end) throw new RangeError(`Flatten: startDim ${this.startDim} comes after endDim ${this.endDim} for x ${formatShape(x.shape)}`);

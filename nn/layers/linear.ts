@@ -2,6 +2,7 @@
 import { add } from '../../engine/ops/elementwise.js';
 import { matmul } from '../../engine/ops/matmul.js';
 import type { Generator } from '../../engine/random.js';
+import { checkTensor } from '../../engine/check.js';
 import { formatShape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { kaimingUniform, uniform } from '../init.js';
@@ -28,8 +29,9 @@ export class Linear extends Module {
 
   /** x [..., N, in] → [..., N, out]. */
   forward(x: Tensor): Tensor {
+    checkTensor('Linear.forward', 'x', x);
     if (x.rank < 2 || x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new RangeError(`Linear: x must be [N, ${this.inFeatures}] (or [..., N, ${this.inFeatures}]), got ${formatShape(x.shape)}`);
+      throw new RangeError(`Linear.forward: x must be [N, ${this.inFeatures}] (or [..., N, ${this.inFeatures}]), got ${formatShape(x.shape)}`);
     }
     const y = matmul(x, this.weight, { transposeB: true });
     return this.bias ? add(y, this.bias) : y;

@@ -1,6 +1,7 @@
 /** Pooling layers over the engine's NCHW pooling ops; arguments are checked at construction. */
 import { adaptiveMaxPool2d, maxPool2d } from '../../engine/ops/pool.js';
 import { pairOf, type Pair } from '../../engine/ops/window2d.js';
+import { checkTensor } from '../../engine/check.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
 import type { TilingMaxPool } from './max-pool-fusion.js';
@@ -19,7 +20,7 @@ export class MaxPool2d extends Module implements TilingMaxPool {
   }
 
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernel, { stride: this.stride, padding: this.padding });
+    return maxPool2d(checkTensor('MaxPool2d.forward', 'x', x), this.kernel, { stride: this.stride, padding: this.padding });
   }
 
   tilingWindow(size: readonly [number, number]): [number, number] | null {
@@ -39,7 +40,7 @@ export class AdaptiveMaxPool2d extends Module implements TilingMaxPool {
   }
 
   forward(x: Tensor): Tensor {
-    return adaptiveMaxPool2d(x, this.outputSize);
+    return adaptiveMaxPool2d(checkTensor('AdaptiveMaxPool2d.forward', 'x', x), this.outputSize);
   }
 
   /** Adaptive windows tile the input when the output size divides it: window = size / outputSize. */

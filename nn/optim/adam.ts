@@ -1,7 +1,8 @@
 /** Adam with L2 weight decay (PyTorch's torch.optim.Adam, amsgrad off). */
 import { adamKernel } from '../../kernels/adam.wgsl.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { checkRange, Optimizer, type Hyper } from './optimizer.js';
+import { checkNumber, checkOptions, describe } from '../../engine/check.js';
+import { Optimizer, type Hyper } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -17,12 +18,14 @@ export class Adam extends Optimizer {
   readonly weightDecay: number;
 
   constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    const [b1, b2] = opts.betas ?? [0.9, 0.999];
-    const beta1 = checkRange('Adam', 'betas[0]', b1, 0, 1, true);
-    const beta2 = checkRange('Adam', 'betas[1]', b2, 0, 1, true);
-    const eps = checkRange('Adam', 'eps', opts.eps ?? 1e-8, 0);
-    const weightDecay = checkRange('Adam', 'weightDecay', opts.weightDecay ?? 0, 0);
-    super('Adam', params, opts.lr ?? 1e-3, adamKernel, ['expAvg', 'expAvgSq']);
+    const o = checkOptions('Adam', opts, ['lr', 'betas', 'eps', 'weightDecay']);
+    const betas = o.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`Adam: options.betas must be a pair [beta1, beta2], got ${describe(betas)}`);
+    const beta1 = checkNumber('Adam', 'options.betas[0]', betas[0], { min: 0, max: 1, maxOpen: true });
+    const beta2 = checkNumber('Adam', 'options.betas[1]', betas[1], { min: 0, max: 1, maxOpen: true });
+    const eps = checkNumber('Adam', 'options.eps', o.eps ?? 1e-8, { min: 0 });
+    const weightDecay = checkNumber('Adam', 'options.weightDecay', o.weightDecay ?? 0, { min: 0 });
+    super('Adam', params, o.lr ?? 1e-3, adamKernel, ['expAvg', 'expAvgSq']);
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;

@@ -7,6 +7,7 @@
  */
 import { OPTIMIZER_WORKGROUP, optimizerParams } from '../../kernels/optimizer-kernel.js';
 import { grid1d, type KernelSpec } from '../../kernels/spec.js';
+import { checkNumber, checkTensor, describe } from '../../engine/check.js';
 import { keep } from '../../engine/scope.js';
 import { formatShape } from '../../engine/shape.js';
 import { emptyTensor, Tensor } from '../../engine/tensor.js';
@@ -26,18 +27,18 @@ export interface OptimizerState {
   record: OptimizerRecord;
 }
 
-/** Throws unless lo ≤ v (< or ≤) hi; the message names the optimizer and the argument. */
-export function checkRange(type: string, arg: string, v: number, lo: number, hi = Infinity, hiExclusive = false): number {
-  const ok = typeof v === 'number' && v >= lo && (hiExclusive ? v < hi : v <= hi);
-  if (!ok) throw new RangeError(`${type}: ${arg} must be in [${lo}, ${hi}${hiExclusive ? ')' : ']'}, got ${v}`);
-  return v;
-}
+/** The learning rate's rule: a finite number ≥ 0. */
+export const LR_RULE = { min: 0 } as const;
 
 function checkParams(type: string, params: Iterable<Tensor>): Tensor[] {
+  const iterable = params !== null && typeof params === 'object' && typeof (params as Partial<Iterable<Tensor>>)[Symbol.iterator] === 'function';
+  if (!iterable || params instanceof Tensor) {
+    throw new TypeError(`${type}: params must be a list of Tensors (such as model.parameters()), got ${describe(params)}`);
+  }
   const list = [...params];
   if (list.length === 0) throw new RangeError(`${type}: got an empty parameter list`);
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new TypeError(`${type}: parameter ${i} must be a Tensor, got ${typeof p}`);
+    checkTensor(type, `parameter ${i}`, p);
     if (p.dtype !== 'float32') throw new TypeError(`${type}: parameter ${i} must be float32, got ${p.dtype}`);
     if (list.indexOf(p) !== i) throw new RangeError(`${type}: parameter ${i} appears twice in the list (it would be updated twice per step)`);
   });
@@ -49,19 +50,29 @@ export abstract class Optimizer {
   private readonly steps: number[];
   private readonly slots: (Tensor[] | null)[];
 
+  private _lr: number;
+
   protected constructor(
     readonly type: string,
     params: Iterable<Tensor>,
-    /** Learning rate; schedulers change it between steps. */
-    public lr: number,
+    lr: number,
     private readonly kernel: KernelSpec,
     /** Names of the per-parameter state buffers, in the kernel's binding order. */
     private readonly stateNames: readonly string[],
   ) {
-    checkRange(type, 'lr', lr, 0);
+    this._lr = checkNumber(type, 'options.lr', lr, LR_RULE);
     this.params = checkParams(type, params);
     this.steps = this.params.map(() => 0);
     this.slots = this.params.map(() => null);
+  }
+
+  /** Learning rate; schedulers change it between steps. */
+  get lr(): number {
+    return this._lr;
+  }
+
+  set lr(v: number) {
+    this._lr = checkNumber(this.type, 'lr', v, LR_RULE);
   }
 
   /** The kernel's f32 hyperparameters for a parameter's step number `step` (from 1). */
@@ -138,7 +149,7 @@ export abstract class Optimizer {
     const unexpected = Object.keys(tensors).filter((k) => !expected.has(k));
     if (unexpected.length) throw new RangeError(`${op}: unexpected state tensors: ${unexpected.join(', ')}`);
 
-    this.lr = checkRange(this.type, 'lr', record.hyper.lr as number, 0);
+    this.lr = checkNumber(op, "the state's lr", record.hyper.lr, LR_RULE);
     steps.forEach((s, i) => {
       this.steps[i] = s;
       if (s === 0) {

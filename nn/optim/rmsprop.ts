@@ -1,7 +1,8 @@
 /** RMSprop with momentum and L2 weight decay (PyTorch's torch.optim.RMSprop, centered off). */
 import { rmspropKernel } from '../../kernels/rmsprop.wgsl.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { checkRange, Optimizer, type Hyper } from './optimizer.js';
+import { checkNumber, checkOptions } from '../../engine/check.js';
+import { Optimizer, type Hyper } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -18,12 +19,13 @@ export class RMSprop extends Optimizer {
   readonly weightDecay: number;
 
   constructor(params: Iterable<Tensor>, opts: RMSpropOptions = {}) {
-    const alpha = checkRange('RMSprop', 'alpha', opts.alpha ?? 0.99, 0, 1);
-    const eps = checkRange('RMSprop', 'eps', opts.eps ?? 1e-8, 0);
-    const momentum = checkRange('RMSprop', 'momentum', opts.momentum ?? 0, 0);
-    const weightDecay = checkRange('RMSprop', 'weightDecay', opts.weightDecay ?? 0, 0);
+    const o = checkOptions('RMSprop', opts, ['lr', 'alpha', 'eps', 'momentum', 'weightDecay']);
+    const alpha = checkNumber('RMSprop', 'options.alpha', o.alpha ?? 0.99, { min: 0, max: 1 });
+    const eps = checkNumber('RMSprop', 'options.eps', o.eps ?? 1e-8, { min: 0 });
+    const momentum = checkNumber('RMSprop', 'options.momentum', o.momentum ?? 0, { min: 0 });
+    const weightDecay = checkNumber('RMSprop', 'options.weightDecay', o.weightDecay ?? 0, { min: 0 });
     const hasMomentum = momentum > 0;
-    super('RMSprop', params, opts.lr ?? 1e-2, rmspropKernel({ momentum: hasMomentum }), hasMomentum ? ['squareAvg', 'momentumBuffer'] : ['squareAvg']);
+    super('RMSprop', params, o.lr ?? 1e-2, rmspropKernel({ momentum: hasMomentum }), hasMomentum ? ['squareAvg', 'momentumBuffer'] : ['squareAvg']);
     this.alpha = alpha;
     this.eps = eps;
     this.momentum = momentum;

@@ -3,7 +3,13 @@
  * per epoch after the optimizer's steps; construction performs PyTorch's initial step (epoch 0).
  * Each sets `optimizer.lr`; state()/loadState() carry a JSON record for checkpoints.
  */
-import type { Optimizer } from './optimizer.js';
+import { checkChoice, checkFunction, checkNumber, checkOptions, describe } from '../../engine/check.js';
+import { LR_RULE, Optimizer } from './optimizer.js';
+
+function checkOptimizer(op: string, v: unknown): Optimizer {
+  if (!(v instanceof Optimizer)) throw new TypeError(`${op}: optimizer must be an Optimizer (such as nn.SGD), got ${describe(v)}`);
+  return v;
+}
 
 /** Schedulers stepped once per epoch with no argument. */
 abstract class EpochScheduler {
@@ -11,7 +17,7 @@ abstract class EpochScheduler {
   lastEpoch = -1;
 
   constructor(readonly optimizer: Optimizer) {
-    this.baseLr = optimizer.lr;
+    this.baseLr = checkOptimizer(this.constructor.name, optimizer).lr;
   }
 
   /** The lr for `lastEpoch` (just incremented), from the optimizer's current lr. */
@@ -19,7 +25,12 @@ abstract class EpochScheduler {
 
   step(): void {
     this.lastEpoch++;
-    this.optimizer.lr = this.computeLr();
+    try {
+      this.optimizer.lr = this.computeLr();
+    } catch (e) {
+      this.lastEpoch--; // a failed step leaves the schedule where it was
+      throw e;
+    }
   }
 
   state(): { lastEpoch: number; baseLr: number } {
@@ -37,7 +48,8 @@ abstract class EpochScheduler {
 export class StepLR extends EpochScheduler {
   constructor(optimizer: Optimizer, readonly stepSize: number, readonly gamma = 0.1) {
     super(optimizer);
-    if (!Number.isInteger(stepSize) || stepSize < 1) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
+    checkNumber('StepLR', 'stepSize', stepSize, { integer: true, min: 1 });
+    checkNumber('StepLR', 'gamma', gamma, { min: 0 });
     this.step();
   }
 
@@ -51,12 +63,17 @@ export class StepLR extends EpochScheduler {
 export class LambdaLR extends EpochScheduler {
   constructor(optimizer: Optimizer, readonly lrLambda: (epoch: number) => number) {
     super(optimizer);
-    if (typeof lrLambda !== 'function') throw new TypeError(`LambdaLR: lrLambda must be a function of the epoch, got ${typeof lrLambda}`);
+    checkFunction('LambdaLR', 'lrLambda', lrLambda, 'a function of the epoch');
     this.step();
   }
 
   protected computeLr(): number {
-    return this.baseLr * this.lrLambda(this.lastEpoch);
+    const factor: unknown = this.lrLambda(this.lastEpoch);
+    if (typeof factor !== 'number' || !(Number.isFinite(factor) && factor >= 0)) {
+      const got = typeof factor === 'number' ? factor : describe(factor);
+      throw new (typeof factor === 'number' ? RangeError : TypeError)(`LambdaLR: lrLambda(${this.lastEpoch}) must return a number ≥ 0, got ${got}`);
+    }
+    return this.baseLr * factor;
   }
 }
 
@@ -96,19 +113,17 @@ export class ReduceLROnPlateau {
   private s: PlateauState & { best: number };
 
   constructor(readonly optimizer: Optimizer, opts: ReduceLROnPlateauOptions = {}) {
-    this.mode = opts.mode ?? 'min';
-    this.factor = opts.factor ?? 0.1;
-    this.patience = opts.patience ?? 10;
-    this.threshold = opts.threshold ?? 1e-4;
-    this.thresholdMode = opts.thresholdMode ?? 'rel';
-    this.cooldown = opts.cooldown ?? 0;
-    this.minLr = opts.minLr ?? 0;
-    this.eps = opts.eps ?? 1e-8;
-    if (this.mode !== 'min' && this.mode !== 'max') throw new RangeError(`ReduceLROnPlateau: mode must be 'min' or 'max', got ${String(this.mode)}`);
-    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs') throw new RangeError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got ${String(this.thresholdMode)}`);
-    if (!(this.factor >= 0 && this.factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.factor}`);
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new RangeError(`ReduceLROnPlateau: patience must be a non-negative integer, got ${this.patience}`);
-    if (!Number.isInteger(this.cooldown) || this.cooldown < 0) throw new RangeError(`ReduceLROnPlateau: cooldown must be a non-negative integer, got ${this.cooldown}`);
+    const op = 'ReduceLROnPlateau';
+    checkOptimizer(op, optimizer);
+    const o = checkOptions(op, opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
+    this.mode = checkChoice(op, 'options.mode', o.mode ?? 'min', ['min', 'max']);
+    this.factor = checkNumber(op, 'options.factor', o.factor ?? 0.1, { min: 0, max: 1, maxOpen: true });
+    this.patience = checkNumber(op, 'options.patience', o.patience ?? 10, { integer: true, min: 0 });
+    this.threshold = checkNumber(op, 'options.threshold', o.threshold ?? 1e-4, { min: 0 });
+    this.thresholdMode = checkChoice(op, 'options.thresholdMode', o.thresholdMode ?? 'rel', ['rel', 'abs']);
+    this.cooldown = checkNumber(op, 'options.cooldown', o.cooldown ?? 0, { integer: true, min: 0 });
+    this.minLr = checkNumber(op, 'options.minLr', o.minLr ?? 0, LR_RULE);
+    this.eps = checkNumber(op, 'options.eps', o.eps ?? 1e-8, { min: 0 });
     this.s = { best: this.worst(), numBadEpochs: 0, cooldownCounter: 0, lastEpoch: 0 };
   }
 

@@ -1,7 +1,8 @@
 /** SGD with momentum, dampening, Nesterov and L2 weight decay (PyTorch's torch.optim.SGD). */
 import { sgdKernel } from '../../kernels/sgd.wgsl.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { checkRange, Optimizer, type Hyper } from './optimizer.js';
+import { checkBoolean, checkNumber, checkOptions } from '../../engine/check.js';
+import { Optimizer, type Hyper } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -18,15 +19,16 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(params: Iterable<Tensor>, opts: SGDOptions) {
-    const momentum = checkRange('SGD', 'momentum', opts.momentum ?? 0, 0);
-    const dampening = checkRange('SGD', 'dampening', opts.dampening ?? 0, 0, 1);
-    const weightDecay = checkRange('SGD', 'weightDecay', opts.weightDecay ?? 0, 0);
-    const nesterov = opts.nesterov ?? false;
+    const o = checkOptions('SGD', opts, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
+    const momentum = checkNumber('SGD', 'options.momentum', o.momentum ?? 0, { min: 0 });
+    const dampening = checkNumber('SGD', 'options.dampening', o.dampening ?? 0, { min: 0, max: 1 });
+    const weightDecay = checkNumber('SGD', 'options.weightDecay', o.weightDecay ?? 0, { min: 0 });
+    const nesterov = checkBoolean('SGD', 'options.nesterov', o.nesterov ?? false);
     if (nesterov && (momentum === 0 || dampening !== 0)) {
       throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`);
     }
     const hasMomentum = momentum !== 0;
-    super('SGD', params, opts.lr, sgdKernel({ momentum: hasMomentum, nesterov }), hasMomentum ? ['momentumBuffer'] : []);
+    super('SGD', params, o.lr as number, sgdKernel({ momentum: hasMomentum, nesterov }), hasMomentum ? ['momentumBuffer'] : []);
     this.momentum = momentum;
     this.dampening = dampening;
     this.weightDecay = weightDecay;

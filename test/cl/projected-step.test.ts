@@ -10,7 +10,7 @@ import { GradientFactors } from '../../cl/gradproj/gradient-factors.js';
 import { assign } from '../../nn/assign.js';
 import { clampOrigin } from '../../engine/ops/clamp-many.js';
 import { ProjectedStep, REFRESH_STEPS, type StepRule } from '../../cl/gradproj/projected-step.js';
-import { gradProjStepReference, type StepStateRef } from '../../kernels/gradproj-step.reference.js';
+import { gradProjStepReference, rebaseReference, type StepStateRef } from '../../kernels/gradproj-step.reference.js';
 import { useDevice } from '../helpers/device.js';
 import { expectClose, randomArray } from '../helpers/numeric.js';
 
@@ -45,7 +45,8 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       const theta = wc.tensor(theta0, [out, d]);
       const P = withP ? projector(d, 2) : null;
       const Pt = P ? wc.tensor(P, [d, d]) : null;
-      const opts = { lr: 0.05, momentum: 0.5, beta1: 0.9, beta2: 0.99, eps: 1e-8 };
+      // Momentum is the classic update's (post-projected SGD rejects it).
+      const opts = { lr: 0.05, momentum: post ? 0 : 0.5, beta1: 0.9, beta2: 0.99, eps: 1e-8 };
       const ref: StepStateRef = {
         theta: Float64Array.from(theta0), theta0: Float64Array.from(theta0), acc: new Float64Array(out * d),
         prev: new Float64Array(out * d), m1: new Float64Array(out * d), m2: new Float64Array(out * d), t: 0,
@@ -87,9 +88,9 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       return Array.from(await theta.toArray());
     };
     const close = (got: number[], want: number[]) => got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5)); // float32
-    // Post-projection SGD: D = 2g after two steps; θ = θ₀ − lr·D = [1 − 0.05, 2 + 0.1].
+    // Post-projection SGD: D = 2·lr·g after two steps; θ = θ₀ − D = [1 − 0.05, 2 + 0.1].
     close(await run('sgd', true, null, 2, { lr: 0.05 }), [0.95, 2.1]);
-    // With P = diag(1, 0) only the first coordinate moves: θ = θ₀ − lr·D·P = [0.95, 2].
+    // With P = diag(1, 0) only the first coordinate moves: θ = θ₀ − D·P = [0.95, 2].
     close(await run('sgd', true, [1, 0, 0, 0], 2, { lr: 0.05 }), [0.95, 2]);
     // Classic with momentum 0.5: s₁ = −lr·g = [−0.05, 0.1]; s₂ = −lr·g + 0.5·s₁ = [−0.075, 0.15]; θ = θ₀ + s₁ + s₂.
     close(await run('sgd', false, null, 2, { lr: 0.1, momentum: 0.5 }), [0.875, 2.25]);
@@ -146,7 +147,8 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
     /**
      * Runs `steps` steps; `edit` may change the gradient after backward; `factored(s)` says whether
      * step s gets factors; `lowRank` passes P's complement basis û too; `lrOf(s)` is step s's lr;
-     * θ is overwritten with zeros from outside the stepper before step `overwriteAt`.
+     * θ is overwritten with zeros from outside the stepper before step `overwriteAt` (the reference
+     * then re-bases θ₀ as the stepper must: the write is kept).
      */
     async function run(
       steps: number, edit: (g: wc.Tensor) => wc.Tensor, factored: (s: number) => boolean,
@@ -174,7 +176,11 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
         const raw = wc.matmul(dy, x, { transposeA: true });
         const g = edit(raw);
         if (factored(s)) { factors.add(x, dy); factors.addWeightGradient(raw); }
-        if (s === overwriteAt) assign(theta, { data: new Float32Array(out * d), shape: [out, d], dtype: 'float32' });
+        if (s === overwriteAt) {
+          assign(theta, { data: new Float32Array(out * d), shape: [out, d], dtype: 'float32' });
+          ref.theta.fill(0);
+          rebaseReference(ref, P, out, d);
+        }
         const before = wc.getDevice().stats().dispatches;
         stepper.step(theta, g, Pt, 'sgd', { post: true, twoProj: false }, { lr: lrOf(s) }, factors, complement);
         dispatches.push(wc.getDevice().stats().dispatches - before);
@@ -191,7 +197,7 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
 
     it('equals the reference step and runs X·P, the update and the row correction', async () => {
       const dispatches = await run(4, (g) => g, () => true);
-      // The first step also computes θ = θ₀ − lr·D·P from D.
+      // The first step also computes θ = θ₀ − D·P from D.
       expect(dispatches).toEqual([4, 3, 3, 3]);
     });
 
@@ -209,22 +215,22 @@ describe('ProjectedStep (orthocl layer step) vs float64 reference', () => {
       await run(3, (g) => wc.clamp(g, -0.6, 0.6), () => true, { d: 62 });
     });
 
-    it('recomputes θ = θ₀ − lr·D·P after a step without factors', async () => {
+    it('recomputes θ = θ₀ − D·P after a step without factors', async () => {
       const dispatches = await run(5, (g) => g, (s) => s !== 2);
       expect(dispatches).toEqual([4, 3, 2, 4, 3]);
     });
 
-    it('recomputes θ = θ₀ − lr·D·P when lr changes (post-projection rescales the whole displacement)', async () => {
+    it('moves θ by each step’s lr when lr changes (D sums lr·g: nothing to recompute)', async () => {
       const dispatches = await run(4, (g) => g, () => true, { lrOf: (s) => (s < 2 ? 0.05 : 0.02) });
-      expect(dispatches).toEqual([4, 3, 4, 3]);
+      expect(dispatches).toEqual([4, 3, 3, 3]);
     });
 
-    it('recomputes θ = θ₀ − lr·D·P after a write into θ from elsewhere (as the plain post step would)', async () => {
+    it('keeps a write into θ from elsewhere: re-bases θ₀ ← θ + D·P (one GEMM) and steps from there', async () => {
       const dispatches = await run(4, (g) => g, () => true, { overwriteAt: 2 });
       expect(dispatches).toEqual([4, 3, 4, 3]);
     });
 
-    it('recomputes θ = θ₀ − lr·D·P every REFRESH_STEPS factored steps', () => {
+    it('recomputes θ = θ₀ − D·P every REFRESH_STEPS factored steps', () => {
       const theta = wc.tensor(randomArray(out * d, 1), [out, d]);
       const P = wc.tensor(projector(d, 2), [d, d]);
       const x = wc.tensor(randomArray(R * d, 3), [R, d]);

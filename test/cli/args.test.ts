@@ -6,6 +6,7 @@ const specs: Record<string, ArgSpec> = {
   angles: { kind: 'numbers', default: [0, 90], help: '' },
   epochs: { kind: 'int', default: 1, help: '' },
   lr: { kind: 'number', default: 0.005, help: '' },
+  'per-class': { kind: 'int', min: 1, help: '' },
   json: { kind: 'string', help: '' },
 };
 
@@ -22,5 +23,9 @@ describe('CLI argument parsing', () => {
     expect(() => parseArgs(['--angles', '0,,90'], specs)).toThrow(/--angles: expected comma-separated numbers, got '0,,90'/);
     expect(() => parseArgs(['--lr'], specs)).toThrow(/--lr: missing value/);
     expect(() => parseArgs(['gpm'], specs)).toThrow(/unexpected argument 'gpm'/);
+  });
+  it('rejects a number below the option\'s minimum with the option name', () => {
+    expect(() => parseArgs(['--per-class', '0'], specs)).toThrow(/^--per-class: expected an integer ≥ 1, got '0'$/);
+    expect(parseArgs(['--per-class', '1'], specs)['per-class']).toBe(1);
   });
 });

@@ -15,16 +15,16 @@ describe('error messages', () => {
 
   it('a number, array, string or undefined where a Tensor is expected', () => {
     const t = wc.ones([2, 3]);
-    expect(() => wc.exp(bad(3))).toThrow(new TypeError('exp: x must be a Tensor, got number'));
+    expect(() => wc.exp(bad(3))).toThrow(new TypeError('exp: x must be a Tensor, got number 3'));
     expect(() => wc.add(t, bad([1, 2, 3]))).toThrow(new TypeError('add: b must be a Tensor, got an array'));
-    expect(() => wc.mul(bad('2'), t)).toThrow(new TypeError('mul: a must be a Tensor, got string'));
+    expect(() => wc.mul(bad('2'), t)).toThrow(new TypeError('mul: a must be a Tensor, got string "2"'));
     expect(() => wc.sum(bad(undefined))).toThrow(new TypeError('sum: x must be a Tensor, got undefined'));
     expect(() => wc.matmul(t, bad(null))).toThrow(new TypeError('matmul: b must be a Tensor, got null'));
     expect(() => wc.matmul(bad([[1, 2]]), t)).toThrow(new TypeError('matmul: a must be a Tensor, got an array'));
-    expect(() => wc.reshape(bad(6), [6])).toThrow(new TypeError('reshape: x must be a Tensor, got number'));
-    expect(() => wc.where(bad(1), t, t)).toThrow(new TypeError('where: cond must be a Tensor, got number'));
+    expect(() => wc.reshape(bad(6), [6])).toThrow(new TypeError('reshape: x must be a Tensor, got number 6'));
+    expect(() => wc.where(bad(1), t, t)).toThrow(new TypeError('where: cond must be a Tensor, got number 1'));
     expect(() => wc.add(2, 3)).toThrow(new TypeError('add: at least one operand must be a Tensor, got two numbers'));
-    expect(() => wc.relu(bad({ shape: [2] }))).toThrow(new TypeError('relu: x must be a Tensor, got object'));
+    expect(() => wc.relu(bad({ shape: [2] }))).toThrow(new TypeError('relu: x must be a Tensor, got an object'));
   });
 
   it('shapes that do not broadcast', () => {

@@ -32,6 +32,24 @@ describe('clampMany', () => {
     xs.forEach((x) => x.dispose());
   });
 
+  // Gradient clipping must not hide a diverged gradient: clamp(NaN) = NaN (PyTorch's clamp and
+  // clip_grad_value_), the reference's Math.min/max propagate it. NaN first, in the middle and last
+  // of each tensor, hence in every vec4 lane position and in the first and last run of a workgroup.
+  it.each([['scalar', scalarShapes], ['vec4', vec4Shapes]] as const)('keeps NaN as NaN, first, middle and last (%s)', async (_, shapes) => {
+    const hosts = shapes.map((s, k) => {
+      const a = toF32(randomArray(s.reduce((x, y) => x * y, 1), 60 + k, -3, 3));
+      for (const i of [0, a.length >> 1, (a.length >> 1) + 1, a.length - 1]) if (i < a.length) a[i] = NaN;
+      return a;
+    });
+    const xs = shapes.map((s, k) => wc.tensor(hosts[k]!, s));
+    const ys = wc.clampMany(xs, -1, 0.5);
+    const want = clampManyReference(hosts, -1, 0.5);
+    for (let k = 0; k < xs.length; k++) {
+      expect(Array.from(await ys[k]!.toArray()), `tensor ${k}`).toEqual(Array.from(want[k]!));
+    }
+    [...xs, ...ys].forEach((t) => t.dispose());
+  });
+
   it('rejects inverted bounds and integer tensors, naming them', () => {
     const x = wc.tensor([1, 2]);
     const i = wc.tensor([1, 2], [2], { dtype: 'int32' });

@@ -229,6 +229,10 @@ describe('conv2dMaxPool', () => {
       expect(got.argmax[ch * 4], `channel ${ch}`).toBe(0);
       expect(got.out.slice(ch * 4 + 1, ch * 4 + 4).every((v) => !Number.isNaN(v)), `channel ${ch}`).toBe(true);
     }
+    // The reference (pool.reference.ts) follows the same rule: NaN wins, its first position is the argmax.
+    const ref = convPoolReference(d.x, d.w, d.s, d.b);
+    expect(Array.from(got.argmax), 'argmax as the reference').toEqual(Array.from(ref.argmax));
+    expect(Array.from(got.out, Number.isNaN), 'NaN outputs as the reference').toEqual(Array.from(ref.out, Number.isNaN));
     // (3, 3) reaches conv outputs (1..3, 1..3): a later position of windows (0, 0), (0, 1) and (1, 0),
     // after finite values (and followed by some), and the first of (1, 1). Conv plane 4×4: index oy·4 + ox.
     d.x[7] = 0.5;
@@ -238,6 +242,9 @@ describe('conv2dMaxPool', () => {
       expect(Array.from(later.out.slice(ch * 4, ch * 4 + 4)).every(Number.isNaN), `channel ${ch}`).toBe(true);
       expect(Array.from(later.argmax.slice(ch * 4, ch * 4 + 4)), `channel ${ch}`).toEqual([5, 6, 9, 10]);
     }
+    const laterRef = convPoolReference(d.x, d.w, d.s, d.b);
+    expect(Array.from(later.argmax), 'argmax as the reference').toEqual(Array.from(laterRef.argmax));
+    expect(Array.from(later.out, Number.isNaN), 'NaN outputs as the reference').toEqual(Array.from(laterRef.out, Number.isNaN));
   });
 
   it('runs as conv2d + maxPool2d when the shape exceeds the kernel budget', async () => {

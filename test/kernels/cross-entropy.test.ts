@@ -152,6 +152,36 @@ describe('crossEntropy', () => {
     expect(grad.slice(0, 3).every(Number.isFinite)).toBe(true);
   });
 
+  // A NaN logit makes its row's loss and gradient NaN (PyTorch), hence a mean or sum NaN, wherever it
+  // sits in the row; other rows keep their values (row max selected on the bits, not WGSL's max).
+  it('a NaN logit first, middle or last in a row makes that row NaN (loss, gradient, mean), as the reference', async () => {
+    const [N, C] = [8, 17];
+    const c = makeCase(N, C, 31, false);
+    const nanRow = (n: number) => n % 4 !== 3;
+    for (let n = 0; n < N; n++) if (nanRow(n)) c.logits[n * C + [0, C >> 1, C - 1][n % 4]!] = NaN;
+    const rows = crossEntropyReference(c.logits, c.labels, N, C);
+    const dxRef = crossEntropyBackwardReference(c.logits, c.labels, new Float64Array(N).fill(1), N, C);
+    const t = tensors(c, true);
+    const got = await wc.crossEntropy(t.logits, t.labels, { reduction: 'none' }).toArray();
+    for (let n = 0; n < N; n++) {
+      expect(Number.isNaN(rows[n]!), `reference row ${n}`).toBe(nanRow(n));
+      expect(Number.isNaN(got[n]!), `row ${n}`).toBe(nanRow(n));
+    }
+    expectClose(got, rows, { atol: rowAtol(C), rtol: 2 * EPS32 }, 'rows');
+    for (const reduction of ['mean', 'sum'] as const) {
+      const loss = wc.crossEntropy(t.logits, t.labels, { reduction });
+      expect(await loss.item(), reduction).toBeNaN();
+      t.logits.grad?.dispose();
+      t.logits.grad = null;
+      wc.tidy(() => loss.backward());
+      const dx = await t.logits.grad!.toArray();
+      for (let i = 0; i < N * C; i++) {
+        expect(Number.isNaN(dx[i]!), `${reduction} gradient ${i}`).toBe(Number.isNaN(dxRef[i]!));
+        expect(Number.isNaN(dx[i]!), `${reduction} gradient ${i}`).toBe(nanRow(Math.floor(i / C)));
+      }
+    }
+  });
+
   it('gradients by finite differences', async () => {
     for (const masked of [false, true]) {
       const c = makeCase(3, 5, 21, masked);

@@ -118,6 +118,34 @@ describe('pooling vs float64 reference', () => {
     }
   });
 
+  // NaN wins its window and the first NaN of the row-major scan takes the gradient (PyTorch); the
+  // reference follows the same rule. A 6×6 plane in 3×3 tiles holds NaN first in window (0, 0), in the
+  // middle of (0, 1), last in (1, 0), none in (1, 1); every max run also gets NaN at every 7th pixel.
+  it('max pooling with NaN first, middle and last in a window matches the reference, forward and backward', async () => {
+    const tile = { name: 'maxPool2d 3×3 tiles', op: (t: wc.Tensor) => wc.maxPool2d(t, 3), x: [1, 1, 6, 6] as Shape4, w: fixedWindows({ x: [1, 1, 6, 6], k: [3, 3] }), v: { op: 'max', adaptive: false } as PoolVariant, includePad: false, m: 9 };
+    for (const [i, r] of [tile, ...runs().filter((r) => r.v.op === 'max')].entries()) {
+      const planes = r.x[0] * r.x[1];
+      const x = tied(size(r.x), i + 200);
+      if (i === 0) for (const at of [0 * 6 + 0, 1 * 6 + 4, 5 * 6 + 2]) x[at] = NaN;
+      else for (let at = i % 7; at < x.length; at += 7) x[at] = NaN;
+      const want = poolReference(x, planes, r.w, r.v, r.includePad);
+      if (i === 0) {
+        expect(Array.from(want.out, Number.isNaN), 'reference').toEqual([true, true, true, false]);
+        expect(Array.from(want.argmax.subarray(0, 3)), 'reference argmax').toEqual([0, 10, 32]);
+      }
+      const xt = wc.tensor(x, r.x, { requiresGrad: true });
+      const y = r.op(xt);
+      expect(Array.from(await y.toArray()), `${r.name} forward`).toEqual(Array.from(want.out));
+      const g = toF32(randomArray(want.out.length, i + 250));
+      wc.tidy(() => y.backward(wc.tensor(g, y.shape)));
+      const dx = poolBackwardReference(g, want.argmax, planes, r.w, r.v, r.includePad);
+      const bwdBound = poolBackwardReference(g.map(Math.abs), want.argmax, planes, r.w, r.v, r.includePad).map((s) => (r.m + 1) * EPS32 * s);
+      expectWithin(await xt.grad!.toArray(), dx, bwdBound, `${r.name} backward`);
+      xt.dispose();
+      y.dispose();
+    }
+  });
+
   it('max pooling propagates NaN (as PyTorch): a window holding one pools to NaN and its gradient goes there', async () => {
     const x = wc.tensor([1, NaN, 2, 0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], [1, 1, 4, 4], { requiresGrad: true });
     for (const pool of [(t: wc.Tensor) => wc.maxPool2d(t, 2), (t: wc.Tensor) => wc.maxPool2d(t, 3, { stride: 1 }), (t: wc.Tensor) => wc.adaptiveMaxPool2d(t, [3, 3])]) {

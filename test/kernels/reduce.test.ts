@@ -128,6 +128,39 @@ describe('reductions vs float64 reference', () => {
     expect(await wc.argmin(wc.tensor(long, [long.length])).item(), 'the first NaN').toBe(70_000);
   });
 
+  // The reference and the kernel agree on NaN (PyTorch's rule: max/min of a line holding NaN is NaN,
+  // argmax/argmin is its first NaN) wherever it sits: first, middle or last along the reduced axis,
+  // in lines of every axis, and through the chunked path (r = 3·256 + 1, few outputs).
+  it('NaN first, middle or last along the axis: max/min are NaN, argmax/argmin its first index (reference and kernel)', async () => {
+    for (const shape of [[5, 3, 7], [2, 3, 1, 129], [3, 769]]) {
+      for (let a = 0; a < shape.length; a++) {
+        const [outer, r, inner] = [size(shape.slice(0, a)), shape[a]!, size(shape.slice(a + 1))];
+        if (r === 1) continue;
+        const data = toF32(randomArray(size(shape), 50 + a, -2, 3));
+        // Line (o, i) gets NaN at k = first, middle or last (by line); one line in four has none.
+        for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+          const line = o * inner + i;
+          if (line % 4 === 3) continue;
+          const k = [0, r >> 1, r - 1][line % 4]!;
+          data[(o * r + k) * inner + i] = NaN;
+          if (line % 8 === 1) data[(o * r + r - 1) * inner + i] = NaN; // a second, later NaN
+        }
+        const what = `${JSON.stringify(shape)} on axis ${a}`;
+        for (const op of ['max', 'min', 'argmax', 'argmin'] as const) {
+          const want = reduceReference(op, data, outer, r, inner);
+          for (let line = 0; line < outer * inner; line++) {
+            const k = line % 4 === 3 ? -1 : [0, r >> 1, r - 1][line % 4]!;
+            if (k < 0) continue;
+            if (op === 'max' || op === 'min') expect(want[line], `reference ${op} ${what}`).toBeNaN();
+            else expect(want[line], `reference ${op} ${what}`).toBe(k);
+          }
+          const got = await wc[op](wc.tensor(data, shape), a).toArray();
+          expect(Array.from(got), `${op} ${what}`).toEqual(Array.from(want));
+        }
+      }
+    }
+  });
+
   it('rejects bad arguments with messages that say what is wrong', () => {
     const x = wc.zeros([2, 3]);
     expect(() => wc.sum(wc.zeros([2], { dtype: 'int32' }))).toThrow('sum: x must be float32, got int32');

@@ -123,6 +123,40 @@ describe('softmax and logSoftmax', () => {
     expect(ls[3]).toBeCloseTo(-2002 - Math.log(s), 3);
   });
 
+  // A NaN anywhere in a line makes the whole line NaN (PyTorch), forward and backward, and leaves the
+  // other lines alone: the line's max is NaN (selected on the bits, not WGSL's max), so every
+  // exp(x − m) is. NaN first, in the middle or last along the axis, in lines of every layout.
+  it('NaN first, middle or last in a line makes that line NaN, forward and backward, as the reference', async () => {
+    for (const kind of ['softmax', 'logSoftmax'] as const) {
+      for (const [shape, axis] of [[[3, 129], 1], [[5, 3, 7], 1], [[4, 17], 0]] as [number[], number][]) {
+        const [outer, r, inner] = around(shape, axis);
+        const x = host(shape, 4).data;
+        const nanLine = (line: number) => line % 4 !== 3;
+        for (let line = 0; line < outer * inner; line++) {
+          if (!nanLine(line)) continue;
+          const k = [0, r >> 1, r - 1][line % 4]!;
+          x[(Math.floor(line / inner) * r + k) * inner + (line % inner)] = NaN;
+        }
+        const what = `${kind} ${JSON.stringify(shape)} axis ${axis}`;
+        const want = softmaxReference(kind, x, outer, r, inner);
+        const xt = wc.tensor(x, shape, { requiresGrad: true });
+        const y = ops[kind](xt, axis);
+        const got = await y.toArray();
+        wc.tidy(() => y.backward(wc.ones(shape)));
+        const dx = await xt.grad!.toArray();
+        for (let line = 0; line < outer * inner; line++) {
+          for (let k = 0; k < r; k++) {
+            const at = (Math.floor(line / inner) * r + k) * inner + (line % inner);
+            expect(Number.isNaN(want[at]!), `${what}: reference, line ${line}`).toBe(nanLine(line));
+            expect(Number.isNaN(got[at]!), `${what}: line ${line}`).toBe(nanLine(line));
+            expect(Number.isNaN(dx[at]!), `${what}: gradient, line ${line}`).toBe(nanLine(line));
+          }
+        }
+        xt.dispose(); y.dispose();
+      }
+    }
+  });
+
   it('rejects bad arguments with messages that say what is wrong', () => {
     expect(() => wc.softmax(wc.zeros([2, 3], { dtype: 'int32' }))).toThrow('softmax: x must be float32, got int32');
     expect(() => wc.logSoftmax(wc.zeros([2, 3]), 2)).toThrow('logSoftmax: axis 2 is out of range for a tensor of rank 2');

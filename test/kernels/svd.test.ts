@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { jacobiSvdReference } from '../../kernels/jacobi.reference.js';
 import { useDevice } from '../helpers/device.js';
-import { randomArray, toF32 } from '../helpers/numeric.js';
+import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
 import { frobenius, orthogonalityError, randomOrthogonal } from './linalg-fixtures.js';
 
 const { linalg } = wc;
@@ -79,6 +79,86 @@ describe('linalg.svd (one-sided Jacobi)', () => {
     // Rank 3: the vectors of zero singular values are undefined (returned as 0), so orthogonality
     // is checked on the first 3 columns; reconstruction and σ on all.
     await checkSvd(withSingularValues(17, 9, [3, 2, 1], 5), 17, 9, 'rank 3', 3);
+  });
+
+  // Scale invariance: svd keeps each working row scaled by a power of two (its largest entry in
+  // [1, 2)) and forms σ = ‖ĝ‖·2ᴱ in float64, so every float32 Gram entry stays in range. Unscaled, σ²
+  // overflowed above |a| ≈ 1e19 (s = 0, u = v = 0, offNorm NaN) and squares underflowed below ≈ 1e-19
+  // (σ₂ 6.5 % off at 1e-22, u = 0 at 1e-25). The error analysis above is relative to ‖A‖, so the same
+  // TOL holds at every scale; checkSvd measures the residual, U, V and σ against float64 (whose range
+  // covers these scales).
+  it('scales from 1e-30 to 1e30 (square, tall, wide) against the float64 reference', async () => {
+    const bases: [Float64Array, number, number, string][] = [
+      [Float64Array.from([1, 2, 3, 4]), 2, 2, '[[1, 2], [3, 4]]'],
+      [randomArray(17 * 5, 11), 17, 5, 'random 17×5'],
+      [randomArray(5 * 17, 12), 5, 17, 'random 5×17'],
+    ];
+    for (const scale of [1e-30, 1e-25, 1e-22, 1e-19, 1e-10, 1, 1e10, 5e18, 1e20, 1e25, 1e30]) {
+      for (const [base, m, n, name] of bases) {
+        const a = toF32(base.map((v) => v * scale));
+        await checkSvd(a, m, n, `${name}·${scale}`);
+        // σ relative to the reference: Weyl bounds |δσ_l| by ‖E‖ ≤ TOL·‖A‖, i.e. relative TOL·‖A‖/σ_l.
+        const s = await (await linalg.svd(wc.tensor(a, [m, n]))).s.toArray();
+        const ref = jacobiSvdReference(a, m, n).s;
+        for (let l = 0; l < s.length; l++) {
+          expect(Math.abs(s[l]! - ref[l]!) / ref[l]!, `${name}·${scale}: σ_${l} relative error`).toBeLessThanOrEqual(TOL * frobenius(a) / ref[l]!);
+        }
+      }
+    }
+  });
+
+  // The scaling is by powers of two, exact in float32 while entries stay normal, so A·2ᵏ gives
+  // bit-for-bit the U and V of A and σ·2ᵏ.
+  it('A·2ᵏ gives the same U and V and σ·2ᵏ, bit for bit (k = −100 … 100)', async () => {
+    const a = toF32(randomArray(9 * 4, 13));
+    const base = await linalg.svd(wc.tensor(a, [9, 4]));
+    const [u0, s0, v0] = [await base.u.toArray(), await base.s.toArray(), await base.v.toArray()];
+    for (const k of [-100, -70, -20, 20, 70, 100]) {
+      const r = await linalg.svd(wc.tensor(a.map((v) => v * 2 ** k), [9, 4]));
+      expect(Array.from(await r.s.toArray()), `s, k = ${k}`).toEqual(Array.from(s0, (v) => v * 2 ** k));
+      expect(Array.from(await r.u.toArray()), `u, k = ${k}`).toEqual(Array.from(u0));
+      expect(Array.from(await r.v.toArray()), `v, k = ${k}`).toEqual(Array.from(v0));
+    }
+  });
+
+  // Singular values 1e20 to 1e30 apart. In float32 the small one lies below the rounding of the large
+  // one (σ₂/σ₁ ≤ 1e-20 ≪ ε₃₂ = 1.2e-7): a backward-stable method only promises |δσ_l| ≤ c·ε₃₂·‖A‖, which
+  // says nothing about σ₂. What is achievable and checked: σ₁ to a few ulp (σ₁ is the norm of a row
+  // scaled so that its squares neither overflow nor underflow, 4·ε₃₂ for the sum, the square root
+  // and the unscaling), the residual ‖A − USVᵀ‖ ≤ TOL·‖A‖, U and V with every column of unit norm and
+  // orthogonal to the others (a column is a normalised working row, whatever its size; rotations
+  // keep them orthogonal), and offNorm at the convergence level.
+  // In the second to fourth the small column is not orthogonal to the large one (cosine 1/√2): its
+  // Gram entries (1e-40 subnormal, 1e-60 below even subnormals) underflow float32 unless each row is
+  // scaled by its own power of two; without that the pair is never rotated and U is not orthogonal.
+  it('σ₁/σ₂ = 1e20 to 1e30: σ₁, residual, and orthonormal, nonzero columns of U and V', async () => {
+    const cases: [number[], number, number, string][] = [
+      [[1e20, 0, 0, 1], 2, 2, '[[1e20, 0], [0, 1]]'],
+      [[1, 1e-20, 0, 1e-20], 2, 2, '[[1, 1e-20], [0, 1e-20]]'],
+      [[1, 1e-30, 0, 1e-30], 2, 2, '[[1, 1e-30], [0, 1e-30]]'],
+      [[1e15, 1e-15, 0, 1e-15], 2, 2, '[[1e15, 1e-15], [0, 1e-15]]'],
+      [[1e20, 0, 0, 0, 1, 0], 2, 3, '[[1e20, 0, 0], [0, 1, 0]] (wide)'],
+      [[1e20, 0, 0, 1, 0, 0], 3, 2, '[[1e20, 0], [0, 1], [0, 0]] (tall)'],
+    ];
+    for (const [data, m, n, what] of cases) {
+      const a = toF32(data);
+      const k = Math.min(m, n);
+      const r = await linalg.svd(wc.tensor(a, [m, n]));
+      const u = await r.u.toArray(), s = await r.s.toArray(), v = await r.v.toArray();
+      const ref = jacobiSvdReference(a, m, n);
+      expect(Math.abs(s[0]! - ref.s[0]!) / ref.s[0]!, `${what}: σ₁`).toBeLessThanOrEqual(4 * EPS32);
+      expect(s.every((x) => x > 0), `${what}: σ > 0`).toBe(true);
+      expect(orthogonalityError(u, m, k), `${what}: UᵀU = I`).toBeLessThanOrEqual(TOL);
+      expect(orthogonalityError(v, n, k), `${what}: VᵀV = I`).toBeLessThanOrEqual(TOL);
+      let err = 0;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let t = 0;
+        for (let l = 0; l < k; l++) t += u[i * k + l]! * s[l]! * v[j * k + l]!;
+        err += (t - a[i * n + j]!) ** 2;
+      }
+      expect(Math.sqrt(err) / frobenius(a), `${what}: ‖A − USVᵀ‖/‖A‖`).toBeLessThanOrEqual(TOL);
+      expect(r.offNorm, `${what}: offNorm`).toBeLessThanOrEqual(4 * Math.sqrt(Math.max(m, n)) * EPS32);
+    }
   });
 
   it('warns when the sweep cap is reached and rejects bad input', async () => {

@@ -58,4 +58,22 @@ describe('gradient clipping', () => {
     total.dispose();
     [...params, ...small].forEach((p) => p.dispose());
   });
+
+  // A diverged gradient must stay visible (PyTorch): clip_grad_value_ keeps NaN (clamp(NaN) = NaN),
+  // and clip_grad_norm_ with a NaN norm scales by maxNorm/NaN = NaN, so every gradient becomes NaN.
+  it('NaN gradients stay NaN: clipGradValue keeps them, clipGradNorm makes every gradient NaN', async () => {
+    const { params, grads } = withGrads(4, 2);
+    params[1]!.grad!.dispose();
+    grads[1]![0] = NaN; grads[1]![64] = NaN; grads[1]![128] = NaN; // first, middle, last
+    params[1]!.grad = wc.keep(wc.tensor(grads[1]!, SHAPES[1]!));
+    nn.clipGradValue(params, 0.5);
+    for (let k = 0; k < params.length; k++) {
+      expect(Array.from(await params[k]!.grad!.toArray()), `gradient ${k}`).toEqual(Array.from(grads[k]!, (g) => Math.min(Math.max(g, -0.5), 0.5)));
+    }
+    const total = nn.clipGradNorm(params, 1);
+    expect(await total.item()).toBeNaN();
+    for (const p of params) expect((await p.grad!.toArray()).every(Number.isNaN)).toBe(true);
+    total.dispose();
+    params.forEach((p) => p.dispose());
+  });
 });

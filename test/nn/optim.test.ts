@@ -82,11 +82,36 @@ describe('optimizers: state and API', () => {
     const ps = makeParams(4);
     expect(() => new nn.SGD([], { lr: 0.1 })).toThrow('SGD: got an empty parameter list');
     expect(() => new nn.SGD([ps[0]!, ps[0]!], { lr: 0.1 })).toThrow('SGD: parameter 1 appears twice in the list (it would be updated twice per step)');
-    expect(() => new nn.SGD(ps, { lr: -1 })).toThrow('SGD: lr must be in [0, Infinity], got -1');
+    expect(() => new nn.SGD(ps, { lr: -1 })).toThrow(new RangeError('SGD: options.lr must be a number ≥ 0, got -1'));
     expect(() => new nn.SGD(ps, { lr: 0.1, nesterov: true })).toThrow('SGD: nesterov needs momentum > 0 and dampening = 0, got momentum 0, dampening 0');
-    expect(() => new nn.Adam(ps, { betas: [0.9, 1] })).toThrow('Adam: betas[1] must be in [0, 1), got 1');
-    expect(() => new nn.RMSprop(ps, { alpha: -0.1 })).toThrow('RMSprop: alpha must be in [0, 1], got -0.1');
+    expect(() => new nn.Adam(ps, { betas: [0.9, 1] })).toThrow(new RangeError('Adam: options.betas[1] must be a number in [0, 1), got 1'));
+    expect(() => new nn.RMSprop(ps, { alpha: -0.1 })).toThrow(new RangeError('RMSprop: options.alpha must be a number in [0, 1], got -0.1'));
     expect(() => new nn.SGD([wc.zeros([2], { dtype: 'int32' })], { lr: 1 })).toThrow('SGD: parameter 0 must be float32, got int32');
+    ps.forEach((p) => p.dispose());
+  });
+
+  it('missing, mistyped or misspelt options name the optimizer, the option, what was expected and what came', () => {
+    const ps = makeParams(6);
+    const bad = <T>(v: unknown) => v as T;
+    expect(() => new nn.SGD(ps, bad(undefined))).toThrow(new TypeError('SGD: options.lr is required (a number ≥ 0), got undefined'));
+    expect(() => new nn.SGD(ps, bad({ momentum: 0.9 }))).toThrow(new TypeError('SGD: options.lr is required (a number ≥ 0), got undefined'));
+    expect(() => new nn.SGD(ps, bad({ lr: '0.1' }))).toThrow(new TypeError('SGD: options.lr must be a number ≥ 0, got string "0.1"'));
+    expect(() => new nn.SGD(ps, bad(0.1))).toThrow(new TypeError('SGD: options must be an object, got number 0.1'));
+    expect(() => new nn.SGD(ps, bad({ lr: 0.1, weight_decay: 0.01 }))).toThrow(new TypeError("SGD: unknown option 'weight_decay'; the options are lr, momentum, dampening, weightDecay, nesterov"));
+    expect(() => new nn.SGD(ps, { lr: 0.1, momentum: NaN })).toThrow(new RangeError('SGD: options.momentum must be a number ≥ 0, got NaN'));
+    expect(() => new nn.SGD(ps, { lr: Infinity })).toThrow(new RangeError('SGD: options.lr must be a finite number ≥ 0, got Infinity'));
+    expect(() => new nn.SGD(ps, bad({ lr: 0.1, momentum: 0.9, nesterov: 'yes' }))).toThrow(new TypeError('SGD: options.nesterov must be a boolean, got string "yes"'));
+    expect(() => new nn.SGD(bad(undefined), { lr: 0.1 })).toThrow(new TypeError('SGD: params must be a list of Tensors (such as model.parameters()), got undefined'));
+    expect(() => new nn.SGD(bad([ps[0], [1, 2]]), { lr: 0.1 })).toThrow(new TypeError('SGD: parameter 1 must be a Tensor, got an array'));
+    expect(() => new nn.Adam(ps, bad({ lr: '1e-3' }))).toThrow(new TypeError('Adam: options.lr must be a number ≥ 0, got string "1e-3"'));
+    expect(() => new nn.Adam(ps, bad({ betas: 0.9 }))).toThrow(new TypeError('Adam: options.betas must be a pair [beta1, beta2], got number 0.9'));
+    expect(() => new nn.Adam(ps, bad({ beta1: 0.9 }))).toThrow(new TypeError("Adam: unknown option 'beta1'; the options are lr, betas, eps, weightDecay"));
+    expect(() => new nn.RMSprop(ps, bad({ lr: 0.01, eps: '1e-8' }))).toThrow(new TypeError('RMSprop: options.eps must be a number ≥ 0, got string "1e-8"'));
+    expect(() => new nn.RMSprop(ps, bad({ lr: 0.01, decay: 0.9 }))).toThrow(new TypeError("RMSprop: unknown option 'decay'; the options are lr, alpha, eps, momentum, weightDecay"));
+    const opt = new nn.SGD(ps, { lr: 0.1 });
+    expect(() => { opt.lr = bad('0.2'); }).toThrow(new TypeError('SGD: lr must be a number ≥ 0, got string "0.2"'));
+    expect(opt.lr).toBe(0.1);
+    opt.dispose();
     ps.forEach((p) => p.dispose());
   });
 

@@ -62,8 +62,23 @@ describe('LR schedulers', () => {
       const s = new nn.ReduceLROnPlateau(opt, { mode: 'max', threshold: 0.1, thresholdMode: 'abs', patience: 0, factor: 0.5 });
       expect(trace(opt, 3, (e) => s.step([1, 1.05, 1.2][e]!)).slice(1)).toEqual([1, 0.5, 0.5]);
       expect(JSON.parse(JSON.stringify(new nn.ReduceLROnPlateau(opt).state())).best).toBeNull();
-      expect(() => new nn.ReduceLROnPlateau(opt, { factor: 1 })).toThrow('ReduceLROnPlateau: factor must be in [0, 1), got 1');
+      expect(() => new nn.ReduceLROnPlateau(opt, { factor: 1 })).toThrow(new RangeError('ReduceLROnPlateau: options.factor must be a number in [0, 1), got 1'));
       expect(() => s.step(NaN)).toThrow('ReduceLROnPlateau.step: metric must be a number, got NaN');
     });
   });
+
+  it('bad arguments name the scheduler, the argument, what was expected and what came', () => withOptimizer((opt) => {
+    const bad = <T>(v: unknown) => v as T;
+    expect(() => new nn.StepLR(bad(undefined), 2)).toThrow(new TypeError('StepLR: optimizer must be an Optimizer (such as nn.SGD), got undefined'));
+    expect(() => new nn.StepLR(opt, bad('2'))).toThrow(new TypeError('StepLR: stepSize must be a positive integer, got string "2"'));
+    expect(() => new nn.StepLR(opt, 2, bad('0.5'))).toThrow(new TypeError('StepLR: gamma must be a number ≥ 0, got string "0.5"'));
+    expect(() => new nn.LambdaLR(bad({ lr: 1 }), () => 1)).toThrow(new TypeError('LambdaLR: optimizer must be an Optimizer (such as nn.SGD), got an object'));
+    const s = new nn.LambdaLR(opt, (e) => (e < 1 ? 1 : bad<number>('x')));
+    expect(() => s.step()).toThrow(new TypeError('LambdaLR: lrLambda(1) must return a number ≥ 0, got string "x"'));
+    expect(opt.lr).toBe(1);
+    expect(() => new nn.ReduceLROnPlateau(opt, bad({ patience: '2' }))).toThrow(new TypeError('ReduceLROnPlateau: options.patience must be a non-negative integer, got string "2"'));
+    expect(() => new nn.ReduceLROnPlateau(opt, bad({ min_lr: 0.1 }))).toThrow(new TypeError("ReduceLROnPlateau: unknown option 'min_lr'; the options are mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps"));
+    expect(() => new nn.ReduceLROnPlateau(opt, { minLr: -1 })).toThrow(new RangeError('ReduceLROnPlateau: options.minLr must be a number ≥ 0, got -1'));
+    expect(() => new nn.ReduceLROnPlateau(opt, { threshold: NaN })).toThrow(new RangeError('ReduceLROnPlateau: options.threshold must be a number ≥ 0, got NaN'));
+  }));
 });

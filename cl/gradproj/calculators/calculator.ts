@@ -4,6 +4,7 @@
  * State is data: named tensors plus a JSON record, for checkpoints.
  */
 import type { Tensor } from '../../../engine/index.js';
+import type { TensorLike } from '../../../nn/assign.js';
 
 /** Where a convolution's patches come from: its input x [N, C, H, W] and window. */
 export interface PatchSource {
@@ -15,6 +16,12 @@ export interface PatchSource {
 
 export interface CalculatorState {
   tensors: Record<string, Tensor>;
+  record: Record<string, unknown>;
+}
+
+/** A state to load: state()'s output, or its tensors as host arrays (nn.io). Loading copies them. */
+export interface LoadableCalculatorState {
+  tensors: Record<string, TensorLike>;
   record: Record<string, unknown>;
 }
 
@@ -36,7 +43,10 @@ export interface ProjectionCalculator {
    */
   complementBasis?(): Tensor | null;
   state(): CalculatorState;
-  loadState(state: CalculatorState): void;
+  /** Restores a state, copying its tensors (its own state() included: the source stays usable). */
+  loadState(state: LoadableCalculatorState): void;
+  /** An independent copy: the same hyperparameters and state, its own tensors. */
+  clone(): ProjectionCalculator;
   dispose(): void;
 }
 

@@ -1,9 +1,20 @@
 /**
  * The part NullSpace and LowPlasticity share: the uncentered input covariance accumulated on the GPU
- * over every task (C += XᵀX, n += rows; never reset), and its checkpoint state (C and n).
+ * over every task (C += XᵀX, n += rows; never reset), its checkpoint state (C and n) and copies.
  */
 import { linalg, type Tensor } from '../../../engine/index.js';
-import { checkRows, type CalculatorState, type PatchSource, type ProjectionCalculator } from './calculator.js';
+import { copyOf, type TensorLike } from '../../../nn/assign.js';
+import { checkRows, type CalculatorState, type LoadableCalculatorState, type PatchSource, type ProjectionCalculator } from './calculator.js';
+
+/** An accumulator holding a checkpointed sum C (a tensor or host array, copied) and row count n. */
+function accumulatorFrom(sum: TensorLike, count: number): linalg.CovarianceAccumulator {
+  const gpu = copyOf(sum);
+  try {
+    return new linalg.CovarianceAccumulator(sum.shape[0]!).load(gpu, count);
+  } finally {
+    gpu.dispose();
+  }
+}
 
 export abstract class CovarianceCalculator implements ProjectionCalculator {
   abstract readonly kind: string;
@@ -36,6 +47,15 @@ export abstract class CovarianceCalculator implements ProjectionCalculator {
   /** Hyperparameters for the checkpoint record. */
   protected abstract config(): Record<string, unknown>;
 
+  /** A calculator of the same kind and hyperparameters that has seen nothing. */
+  protected abstract blank(): CovarianceCalculator;
+
+  clone(): CovarianceCalculator {
+    const copy = this.blank();
+    copy.acc = this.acc?.clone() ?? null;
+    return copy;
+  }
+
   state(): CalculatorState {
     return {
       tensors: this.acc ? { covSum: this.acc.sum() } : {},
@@ -43,10 +63,11 @@ export abstract class CovarianceCalculator implements ProjectionCalculator {
     };
   }
 
-  loadState(state: CalculatorState): void {
-    this.dispose();
+  loadState(state: LoadableCalculatorState): void {
     const sum = state.tensors.covSum;
-    if (sum) this.acc = new linalg.CovarianceAccumulator(sum.shape[0]!).load(sum, Number(state.record.count));
+    const acc = sum ? accumulatorFrom(sum, Number(state.record.count)) : null;
+    this.dispose();
+    this.acc = acc;
   }
 
   dispose(): void {

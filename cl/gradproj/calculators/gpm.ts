@@ -15,7 +15,8 @@
  * registering at most `maxSamples` rows per task (the first ones seen; shuffle the data to sample).
  */
 import { clone, concat, eye, keep, linalg, matmul, mul, noGrad, slice, sub, sum, tidy, type Tensor } from '../../../engine/index.js';
-import { checkRows, type CalculatorState, type ProjectionCalculator } from './calculator.js';
+import { copyOf } from '../../../nn/assign.js';
+import { checkRows, type CalculatorState, type LoadableCalculatorState, type ProjectionCalculator } from './calculator.js';
 import { normalizeColumns } from './spectral.js';
 
 export interface GPMOptions {
@@ -131,6 +132,16 @@ export class GPM implements ProjectionCalculator {
     return this.basisM && keep(noGrad(() => clone(this.basisM!)));
   }
 
+  /** An independent copy: the same thresholds, basis, counters and this task's rows so far. */
+  clone(): GPM {
+    const copy = new GPM({ R: this.R, thresholds: this.threshold, maxSamples: this.maxSamples });
+    copy.acc = this.acc?.clone() ?? null;
+    copy.basisM = this.basisM && copyOf(this.basisM);
+    copy.dim = this.dim;
+    copy.task = this.task;
+    return copy;
+  }
+
   /** The checkpoint state: the basis (this calculator's own tensor; loadState copies it) and counters. */
   state(): CalculatorState {
     return {
@@ -139,10 +150,10 @@ export class GPM implements ProjectionCalculator {
     };
   }
 
-  loadState(state: CalculatorState): void {
+  loadState(state: LoadableCalculatorState): void {
+    const basis = state.tensors.basis ? copyOf(state.tensors.basis) : null;
     this.dispose();
-    const basis = state.tensors.basis;
-    this.basisM = basis ? keep(noGrad(() => clone(basis))) : null;
+    this.basisM = basis;
     this.task = Number(state.record.task ?? 0);
     this.dim = state.record.dim === null || state.record.dim === undefined ? null : Number(state.record.dim);
   }

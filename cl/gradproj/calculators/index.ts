@@ -1,4 +1,4 @@
-export type { ProjectionCalculator, CalculatorState } from './calculator.js';
+export type { ProjectionCalculator, CalculatorState, LoadableCalculatorState } from './calculator.js';
 export { NullSpace, type NullSpaceOptions } from './null-space.js';
 export { GPM, type GPMOptions } from './gpm.js';
 export { LowPlasticity } from './low-plasticity.js';

@@ -29,4 +29,8 @@ export class LowPlasticity extends CovarianceCalculator {
   protected config(): Record<string, unknown> {
     return {};
   }
+
+  protected blank(): LowPlasticity {
+    return new LowPlasticity();
+  }
 }

@@ -9,7 +9,8 @@
  * with Û the kept eigenvectors (columns normalised), which complementBasis() hands out.
  */
 import { clone, keep, linalg, noGrad, type Tensor } from '../../../engine/index.js';
-import type { CalculatorState } from './calculator.js';
+import { copyOf } from '../../../nn/assign.js';
+import type { LoadableCalculatorState } from './calculator.js';
 import { CovarianceCalculator } from './covariance-calculator.js';
 import { complementProjector, energyCut, normalizeColumns, spectralProjector } from './spectral.js';
 
@@ -79,7 +80,7 @@ export class NullSpace extends CovarianceCalculator {
     this.keptBasis = null;
   }
 
-  override loadState(state: CalculatorState): void {
+  override loadState(state: LoadableCalculatorState): void {
     this.dropKept();
     super.loadState(state);
   }
@@ -91,5 +92,15 @@ export class NullSpace extends CovarianceCalculator {
 
   protected config(): Record<string, unknown> {
     return { R: this.R, a: this.a };
+  }
+
+  protected blank(): NullSpace {
+    return new NullSpace({ R: this.R, a: this.a });
+  }
+
+  override clone(): NullSpace {
+    const copy = super.clone() as NullSpace;
+    copy.keptBasis = this.keptBasis && copyOf(this.keptBasis);
+    return copy;
   }
 }

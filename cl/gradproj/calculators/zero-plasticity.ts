@@ -1,6 +1,6 @@
 /** ZeroPlasticity (orthocl): P = 0, so the layer is frozen after the first task. */
 import { keep, zeros, type Tensor } from '../../../engine/index.js';
-import { checkRows, type CalculatorState, type ProjectionCalculator } from './calculator.js';
+import { checkRows, type CalculatorState, type LoadableCalculatorState, type ProjectionCalculator } from './calculator.js';
 
 export class ZeroPlasticity implements ProjectionCalculator {
   readonly kind = 'ZeroPlasticity';
@@ -21,8 +21,14 @@ export class ZeroPlasticity implements ProjectionCalculator {
     return { tensors: {}, record: { kind: this.kind, d: this.d } };
   }
 
-  loadState(state: CalculatorState): void {
+  loadState(state: LoadableCalculatorState): void {
     this.d = state.record.d === null ? null : Number(state.record.d);
+  }
+
+  clone(): ZeroPlasticity {
+    const copy = new ZeroPlasticity();
+    copy.d = this.d;
+    return copy;
   }
 
   dispose(): void {}
