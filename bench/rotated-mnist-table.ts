@@ -33,13 +33,13 @@ for (const model of (args.models as string).split(',') as SeedModel[]) {
     const runs: ExperimentResult[] = [];
     for (const seed of args.seeds as number[]) {
       const r = await runRotatedMnist({ ...SEED_CONFIG, model, method, seed, epochs: args.epochs as number });
-      process.stderr.write(`${model} ${method} seed ${seed}: ACC ${pct(r.acc)} BWT ${pct(r.bwt)} ${r.seconds.toFixed(1)} s\n`);
+      process.stderr.write(`${model} ${method} seed ${seed}: ACC ${pct(r.acc)} BWT ${pct(r.bwt!)} ${r.seconds.toFixed(1)} s\n`);
       runs.push(r);
     }
     all.push(...runs);
     const T = SEED_CONFIG.angles.length;
     const M = Array.from({ length: T }, (_, i) => Array.from({ length: T }, (_, j) => mean(runs.map((r) => r.accuracyMatrix[i]![j]!))));
-    lines.push(`| ${method} | ${M[T - 1]!.map(pct).join(' | ')} | ${pct(mean(runs.map((r) => r.acc)))} | ${pct(mean(runs.map((r) => r.bwt)))} | ${pct(mean(runs.map((r) => r.forgetting)))} | ${mean(runs.map((r) => r.seconds)).toFixed(1)} |`);
+    lines.push(`| ${method} | ${M[T - 1]!.map(pct).join(' | ')} | ${pct(mean(runs.map((r) => r.acc)))} | ${pct(mean(runs.map((r) => r.bwt!)))} | ${pct(mean(runs.map((r) => r.forgetting!)))} | ${mean(runs.map((r) => r.seconds)).toFixed(1)} |`);
     matrices.push(`${method}: ${M.map((row) => `[${row.map(pct).join(', ')}]`).join(' ')}`);
   }
   lines.push('', 'Mean accuracy matrices (row i: after training task i; %):', '', ...matrices.map((m) => `- ${m}`));

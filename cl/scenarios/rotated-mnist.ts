@@ -8,6 +8,7 @@ import { tidy } from '../../engine/index.js';
 import { mnist, type LoadOptions } from '../../nn/data/datasets.js';
 import { toDevice, type TensorDataset } from '../../nn/data/loader.js';
 import { rotate } from '../../nn/data/transforms.js';
+import type { Scenario } from './experience.js';
 
 export const SEED_NORMALIZATION = { mean: 0.15, std: 0.3 } as const;
 
@@ -38,5 +39,33 @@ export async function rotatedMnist(angles: readonly number[], opts: LoadOptions 
   return {
     tasks,
     dispose: () => tasks.forEach((t) => { t.train.dispose(); t.test.dispose(); }),
+  };
+}
+
+/**
+ * rotatedMnist() as a Scenario (domain-incremental: one shared head of 10 outputs, task ids not
+ * given), with the same data: the seed's normalisation (x − 0.15)/0.3, then the rotation.
+ */
+export async function rotatedMnistScenario(angles: readonly number[], opts: LoadOptions = {}): Promise<Scenario> {
+  const rotated = await rotatedMnist(angles, opts);
+  let disposed = false;
+  return {
+    name: 'rotated-mnist',
+    setting: 'domain',
+    inputShape: [1, 28, 28],
+    outputs: 10,
+    heads: 1,
+    experiences: rotated.tasks.map((t, index) => ({
+      index,
+      taskId: 0,
+      name: t.name,
+      classes: Array.from({ length: 10 }, (_, c) => c),
+      train: t.train,
+      test: t.test,
+    })),
+    dispose: () => {
+      if (!disposed) rotated.dispose();
+      disposed = true;
+    },
   };
 }

@@ -1,12 +1,12 @@
-/** Containers: Sequential (a chain, children named 0, 1, …) and MultiHead (one head per task). */
+/** Containers: Sequential (a chain, children named 0, 1, …); MultiHead (one head per task) is in multi-head.ts. */
+import { checkTensor, describe } from '../../engine/check.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
-import { Linear, type LinearOptions } from './linear.js';
 import { isMaxPoolFusable, isTilingMaxPool } from './max-pool-fusion.js';
 
 function checkModules(layer: string, list: readonly unknown[]): Module[] {
   list.forEach((m, i) => {
-    if (!(m instanceof Module)) throw new TypeError(`${layer}: element ${i} must be a Module, got ${m === null ? 'null' : typeof m}`);
+    if (!(m instanceof Module)) throw new TypeError(`${layer}: element ${i} must be a Module, got ${describe(m)}`);
   });
   return [...list] as Module[];
 }
@@ -29,7 +29,7 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let h = x;
+    let h = checkTensor('Sequential.forward', 'x', x);
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i]!, next = this.layers[i + 1];
       const pooled = isMaxPoolFusable(layer) && isTilingMaxPool(next) ? layer.forwardMaxPooled(h, next) : null;
@@ -40,33 +40,4 @@ export class Sequential extends Module {
   }
 }
 
-/**
- * One output head per task (task-incremental learning): forward(x, taskId) runs heads[taskId] only,
- * so other tasks' heads get no gradient. Parameters are named 'heads.0.weight', … .
- */
-export class MultiHead extends Module {
-  readonly heads: Module[];
-
-  constructor(heads: readonly Module[]) {
-    super();
-    this.heads = checkModules('MultiHead', heads);
-  }
-
-  /** A Linear(inFeatures, n) head for each entry n of outPerTask. */
-  static linear(inFeatures: number, outPerTask: readonly number[], opts: LinearOptions = {}): MultiHead {
-    return new MultiHead(outPerTask.map((n) => new Linear(inFeatures, n, opts)));
-  }
-
-  /** Appends a head for a new task; returns its task id. */
-  addHead(head: Module): number {
-    checkModules('MultiHead.addHead', [head]);
-    return this.heads.push(head) - 1;
-  }
-
-  forward(x: Tensor, taskId: number): Tensor {
-    if (!Number.isInteger(taskId) || taskId < 0 || taskId >= this.heads.length) {
-      throw new RangeError(`MultiHead: taskId must be an integer in [0, ${this.heads.length}), got ${taskId}`);
-    }
-    return this.heads[taskId]!.forward(x);
-  }
-}
+export { MultiHead } from './multi-head.js';

@@ -55,8 +55,8 @@ describe('layers vs float64 references', () => {
     const layer = new nn.Linear(4, 2);
     const y = layer.forward(wc.zeros([3, 5, 4]));
     expect(y.shape).toEqual([3, 5, 2]);
-    expect(() => layer.forward(wc.zeros([5, 3]))).toThrow('Linear: x must be [N, 4] (or [..., N, 4]), got [5, 3]');
-    expect(() => layer.forward(wc.zeros([4]))).toThrow('Linear: x must be [N, 4] (or [..., N, 4]), got [4]');
+    expect(() => layer.forward(wc.zeros([5, 3]))).toThrow('Linear.forward: x must be [N, 4] (or [..., N, 4]), got [5, 3]');
+    expect(() => layer.forward(wc.zeros([4]))).toThrow('Linear.forward: x must be [N, 4] (or [..., N, 4]), got [4]');
     expect(() => new nn.Linear(0, 3)).toThrow('Linear: inFeatures must be a positive integer, got 0');
     expect(() => new nn.Linear(3, 2.5)).toThrow('Linear: outFeatures must be a positive integer, got 2.5');
     layer.dispose();
@@ -141,7 +141,7 @@ describe('layers vs float64 references', () => {
     expect(h0.weight.grad).not.toBeNull();
     expect(h1.weight.grad).toBeNull(); // the other task's head gets no gradient
     expect(heads.addHead(new nn.Linear(3, 1))).toBe(2);
-    expect(() => heads.forward(x, 3)).toThrow('MultiHead: taskId must be an integer in [0, 3), got 3');
+    expect(() => heads.forward(x, 3)).toThrow('MultiHead.forward: taskId must be an integer in [0, 3), got 3');
     seq.dispose();
     heads.dispose();
   });

@@ -1,0 +1,8 @@
+/** Continual-learning methods: the registry and every built-in method (each file registers itself). */
+import './naive.js';
+import './joint.js';
+import './projection.js';
+
+export { registerMethod, methods, method, resolveOptions, type MethodSpec, type MethodContext, type OptionSpec, type Options } from './registry.js';
+export { GradientProjectionPlugin, type GradientProjectionPluginOptions } from './gradient-projection.js';
+export { GradProjLayersPlugin, gradProjOptimizer, type GradProjRule } from './gradproj-layers.js';

@@ -1,0 +1,90 @@
+/**
+ * The benchmark registry: each scenario the CLI and the browser app offer, with its options and the
+ * recipe it runs with by default (model, epochs, batch, optimizer), so that `webgpu-cl run <name>`
+ * reproduces the reference setup without flags. Rotated MNIST is the orthocl seed experiment (its models
+ * are built from gradient-projection layers); the others follow the defaults of issue #11 (MLP
+ * 784-100-100-10, SGD lr 0.01 momentum 0.9, batch 64, 2 epochs per experience).
+ */
+import type { OptionSpec, Options } from '../methods/registry.js';
+import type { Scenario, Setting } from './experience.js';
+import { mnistThenFashion } from './mnist-then-fashion.js';
+import { permutedMnist } from './permuted-mnist.js';
+import { rotatedMnistScenario } from './rotated-mnist.js';
+import { splitFashionMnist, splitMnist } from './split.js';
+
+export interface Recipe {
+  model: 'mlp' | 'cnn';
+  /** 'gradproj': the seed's models of orthocl layers, each stepping itself; 'nn': ordinary layers and an nn optimizer. */
+  layers: 'gradproj' | 'nn';
+  epochs: number;
+  batch: number;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  momentum: number;
+  /** Gradient clipping by value (null: none). */
+  clip: number | null;
+}
+
+export interface ScenarioSpec {
+  name: string;
+  description: string;
+  options: Record<string, OptionSpec>;
+  recipe: Recipe;
+  build(options: Options, seed: number): Promise<Scenario>;
+}
+
+const COUNTS: Record<string, OptionSpec> = {
+  'train-per-class': { kind: 'int', min: 1, help: 'training images per class (default: the standard split, up to 800)' },
+  'test-per-class': { kind: 'int', min: 1, help: 'test images per class (default 200)' },
+};
+const counts = (o: Options) => ({ trainPerClass: o['train-per-class'] as number | undefined, testPerClass: o['test-per-class'] as number | undefined });
+const SETTING: OptionSpec = { kind: 'string', default: 'task', choices: ['task', 'domain', 'class'], help: 'task-, domain- or class-incremental' };
+const STANDARD: Recipe = { model: 'mlp', layers: 'nn', epochs: 2, batch: 64, optimizer: 'sgd', lr: 0.01, momentum: 0.9, clip: null };
+
+const SCENARIOS: ScenarioSpec[] = [
+  {
+    name: 'rotated-mnist',
+    description: 'MNIST rotated per task (domain-incremental), the orthocl seed experiment',
+    options: { angles: { kind: 'numbers', default: [0, 90, -45, 45], help: 'rotation of each task, degrees' }, ...COUNTS },
+    recipe: { model: 'cnn', layers: 'gradproj', epochs: 1, batch: 8, optimizer: 'sgd', lr: 0.005, momentum: 0, clip: 15 },
+    build: (o) => rotatedMnistScenario(o.angles as number[], counts(o)),
+  },
+  {
+    name: 'permuted-mnist',
+    description: 'MNIST with a fixed pixel permutation per task (domain-incremental); task 0 unpermuted',
+    options: { tasks: { kind: 'int', default: 5, min: 1, help: 'number of tasks' }, ...COUNTS },
+    recipe: STANDARD,
+    build: (o, seed) => permutedMnist({ tasks: o.tasks as number, seed, identityFirst: true, ...counts(o) }),
+  },
+  {
+    name: 'split-mnist',
+    description: 'MNIST digits in pairs, 5 experiences',
+    options: { setting: SETTING, ...COUNTS },
+    recipe: STANDARD,
+    build: (o) => splitMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o) }),
+  },
+  {
+    name: 'split-fashion',
+    description: 'Fashion-MNIST classes in pairs, 5 experiences',
+    options: { setting: SETTING, ...COUNTS },
+    recipe: STANDARD,
+    build: (o) => splitFashionMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o) }),
+  },
+  {
+    name: 'mnist-fashion',
+    description: 'MNIST then Fashion-MNIST, class-incremental over 20 classes',
+    options: { ...COUNTS },
+    recipe: STANDARD,
+    build: (o) => mnistThenFashion(counts(o)),
+  },
+];
+
+export function scenarios(): ScenarioSpec[] {
+  return [...SCENARIOS];
+}
+
+export function scenarioSpec(name: string): ScenarioSpec {
+  const s = SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new RangeError(`unknown scenario '${name}'; available: ${SCENARIOS.map((x) => x.name).join(', ')}`);
+  return s;
+}

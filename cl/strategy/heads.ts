@@ -1,0 +1,34 @@
+/**
+ * Head selection for multi-head models (task-incremental learning): every nn.MultiHead in the model
+ * answers with the head of the experience's task id; joint training over all tasks uses every head at
+ * once, each sample scored by its own task's head only.
+ */
+import { add, arange, cast, div, eq, reshape, where, type Tensor } from '../../engine/index.js';
+import { MultiHead } from '../../nn/layers/multi-head.js';
+import type { Module } from '../../nn/module.js';
+
+/** Points every MultiHead of the model at head `taskId`, or at all heads concatenated ('all'). */
+export function selectHead(model: Module, taskId: number | 'all'): void {
+  for (const m of model.modules()) {
+    if (!(m instanceof MultiHead)) continue;
+    if (taskId === 'all') m.selectAll();
+    else m.select(taskId);
+  }
+}
+
+/**
+ * All heads' logits z [B, H·k] with every column outside sample b's head set to −1e9, where sample b's
+ * head is ⌊y_b / k⌋ (labels taskId·k + local). Softmax over the row is then softmax over the sample's
+ * own head: cross-entropy equals that head's k-way loss, and other heads get no gradient from it.
+ */
+export function headMaskedLogits(z: Tensor, y: Tensor, k: number): Tensor {
+  const cols = z.shape[1]!;
+  const headOfColumn = reshape(headOf(arange(cols), k), [1, cols]);
+  const headOfSample = reshape(headOf(cast(y, 'float32'), k), [-1, 1]);
+  return where(eq(headOfColumn, headOfSample), z, -1e9);
+}
+
+/** ⌊i / k⌋ for integers i ≥ 0 as int32: (i + ½)/k stays ½/k away from an integer, so the division's rounding cannot cross one. */
+function headOf(i: Tensor, k: number): Tensor {
+  return cast(div(add(i, 0.5), k), 'int32');
+}
