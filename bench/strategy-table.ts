@@ -3,7 +3,7 @@
  * scenario's recipe over several seeds, ACC and BWT as mean ± std (points), and the mean run time,
  * beside the reference numbers issue #11 gives (the peers' reference code on our default split).
  *
- *   npx tsx bench/strategy-table.ts [--seeds 0,1,2] [--out results.json]
+ *   npx tsx bench/strategy-table.ts [--seeds 0,1,2] [--rows split] [--out results.json]
  */
 import { writeFileSync } from 'node:fs';
 import { initDevice } from '../engine/index.js';
@@ -14,6 +14,7 @@ import { parseArgs } from '../cli/args.js';
 
 const args = parseArgs(process.argv.slice(2), {
   seeds: { kind: 'numbers', default: [0, 1, 2], help: 'seeds' },
+  rows: { kind: 'string', default: '', help: 'run only the rows whose label contains this text' },
   out: { kind: 'string', help: 'write all results as JSON here' },
 });
 
@@ -38,7 +39,7 @@ const lines = [
   `| run | ACC % (ours) | BWT pts (ours) | reference ACC % | seconds per run |`,
   '|---|---|---|---|---|',
 ];
-for (const row of ROWS) {
+for (const row of ROWS.filter((r) => r.label.includes(args.rows as string))) {
   const runs: StrategyResult[] = [];
   for (const seed of args.seeds as number[]) {
     const r = await runExperiment({ ...row.config, seed });

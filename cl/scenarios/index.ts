@@ -11,3 +11,4 @@ export { mnistThenFashion, type MnistThenFashionOptions } from './mnist-then-fas
 export { rotatedMnist, rotatedMnistScenario, SEED_NORMALIZATION, type DomainTask, type RotatedMnist } from './rotated-mnist.js';
 export { fromDatasets, type ExperienceData, type FromDatasetsOptions } from './from-datasets.js';
 export { fromIdx, idxDataset, IDX_FILES, type IdxOptions, type IdxNames } from './from-idx.js';
+export { jointScenario } from './joint.js';

@@ -28,7 +28,7 @@ export function headMaskedLogits(z: Tensor, y: Tensor, k: number): Tensor {
   return where(eq(headOfColumn, headOfSample), z, -1e9);
 }
 
-/** ⌊i / k⌋ for integers i ≥ 0 as int32: (i + ½)/k stays ½/k away from an integer, so the division's rounding cannot cross one. */
+/** ⌊i / k⌋ for integers i ≥ 0 (float32): (i + ½)/k stays ½/k away from an integer, so the division's rounding cannot cross one. */
 function headOf(i: Tensor, k: number): Tensor {
-  return cast(div(add(i, 0.5), k), 'int32');
+  return cast(cast(div(add(i, 0.5), k), 'int32'), 'float32');
 }

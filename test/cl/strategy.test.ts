@@ -110,6 +110,25 @@ describe('cl.Strategy', () => {
     expect(norms[1]! / norms[0]!).toBeLessThan(0.56);
   });
 
+  it('joint training in the task setting trains each sample on its own head, evaluated per experience', async () => {
+    const joint = await cl.scenarios.jointScenario(await cl.scenarios.splitMnist({ setting: 'task', ...SMALL }));
+    try {
+      expect(joint.experiences).toHaveLength(1);
+      expect(joint.experiences[0]!.mixedTasks).toBe(2);
+      const model = mlp(joint, 3);
+      const s = new cl.Strategy({ model, optimizer: sgd, epochs: 3, batchSize: 16, seed: 7 });
+      const r = await s.run(joint);
+      expect(r.accuracyMatrix).toHaveLength(1);
+      expect(r.accuracyMatrix[0]).toHaveLength(5);
+      expect(r.bwt).toBeNull();
+      // every pair of digits separated by its own head
+      for (const a of r.accuracyMatrix[0]!) expect(a).toBeGreaterThan(0.8);
+      s.dispose(); model.dispose();
+    } finally {
+      joint.dispose();
+    }
+  });
+
   it('the same seed gives the same run', async () => {
     const [a, b] = [await run(), await run()];
     expect(b.accuracyMatrix).toEqual(a.accuracyMatrix);
