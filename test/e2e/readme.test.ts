@@ -44,7 +44,7 @@ const TOUR_CHECKS = `
 const STRATEGY_CHECKS = `
 if (!(result.acc > 0.9)) throw new Error('strategy snippet: ACC ' + result.acc);
 const again = await cl.Strategy.load('run.ckpt', { model: mlp, optimizer: (params) => new nn.SGD(params, { lr: 0.01 }),
-  plugins: [new cl.methods.GradientProjectionPlugin({ calculator: () => new GPM({ R: 0.01 }), samples: 300 })] });
+  plugins: [new cl.methods.GradientProjectionPlugin({ calculator: () => new GPM({ R: 0.05 }), samples: 300 })] });
 const resumed = await again.run(split);
 if (JSON.stringify(resumed.accuracyMatrix) !== JSON.stringify(result.accuracyMatrix)) throw new Error('strategy snippet: resumed matrix differs');
 console.log('strategy checks passed');
