@@ -5,7 +5,9 @@
  *
  * One step, inside one tidy() scope and with no GPU readback: forward, loss (+ plugins' penalties),
  * backward, clipping by value, plugins' gradient edits, optimizer step, gradients freed. The loss is
- * read back only when progress is reported (every `progressEvery` steps and at the end of an epoch).
+ * read back only every `progressEvery` steps and at the end of an epoch: for the progress report, and to
+ * stop a diverged run (a NaN or infinite loss) with the method, experience and step, instead of
+ * training on into a silent 10 %.
  * Batches: experience i shuffles with DataLoader seed `seed·7919 + i`, the order the seed experiment
  * used, so the same seed gives the same run, resumed or not.
  */
@@ -41,7 +43,7 @@ export interface StrategyOptions {
   clipGradValue?: number;
   /** Names the method in results (default: the plugins' names, or 'naive'). */
   method?: string;
-  /** Steps between progress reports (default 50). */
+  /** Steps between progress reports and divergence checks (default 50; each reads one value back). */
   progressEvery?: number;
   /** Extra configuration recorded in results and checkpoints. */
   config?: Record<string, unknown>;
@@ -151,14 +153,15 @@ export class Strategy {
       let step = 0;
       for (const batch of loader) {
         const boundary = ++step % this.progressEvery === 0 || step === loader.length;
-        const loss = this.step(ctx, batch, epoch * loader.length + step - 1, params, boundary && !!run.onProgress);
-        if (boundary) {
-          if (run.signal?.aborted) { loss?.dispose(); throw abortError(); }
-          if (loss) {
-            const value = await loss.item();
-            loss.dispose();
-            run.onProgress!({ experience: experience.index, experiences: experiences.length, epoch, epochs: this.epochs, step, steps: loader.length, loss: value });
+        const loss = this.step(ctx, batch, epoch * loader.length + step - 1, params, boundary);
+        if (loss) {
+          const value = await loss.item();
+          loss.dispose();
+          if (!Number.isFinite(value)) {
+            throw new Error(`Strategy: training diverged (method ${this.method}): the loss is ${value} at experience ${experience.index} (${experience.name}), epoch ${epoch + 1}/${this.epochs}, step ${step}/${loader.length}; lower the learning rate or the method's strength`);
           }
+          if (run.signal?.aborted) throw abortError();
+          run.onProgress?.({ experience: experience.index, experiences: experiences.length, epoch, epochs: this.epochs, step, steps: loader.length, loss: value });
           await yieldToEventLoop();
         }
       }

@@ -56,7 +56,7 @@ describe('cl.Strategy', () => {
     expect(device().liveTensors).toBe(before);
   });
 
-  it('calls the hooks in order, adds penalties, takes replacement batches, reads no value per step', async () => {
+  it('calls the hooks in order, adds penalties, takes replacement batches, reads one value per progress interval', async () => {
     const calls: string[] = [];
     const w: { hit: number } = { hit: 0 };
     const recorder: cl.StrategyPlugin = {
@@ -77,7 +77,7 @@ describe('cl.Strategy', () => {
     const s = new cl.Strategy({ model, optimizer: sgd, plugins: [recorder], epochs: 1, batchSize: 480, seed: 1 });
     const reads = device().stats().readbacks;
     await s.train(scenario.experiences[0]!);
-    expect(device().stats().readbacks - reads).toBe(0);
+    expect(device().stats().readbacks - reads).toBe(1); // the loss at the epoch's end (divergence check)
     expect(calls).toEqual([
       'beforeExperience', 'beforeEpoch',
       'beforeIteration', 'afterForward:48x2', 'beforeBackward', 'afterBackward:grad', 'afterUpdate',
@@ -127,6 +127,13 @@ describe('cl.Strategy', () => {
     } finally {
       joint.dispose();
     }
+  });
+
+  it('a diverging run stops with the method, the experience and the step', async () => {
+    const model = mlp(scenario, 3);
+    const s = new cl.Strategy({ model, optimizer: (p) => new nn.SGD(p, { lr: 1e30 }), epochs: 1, batchSize: 8, seed: 1, progressEvery: 2, method: 'naive' });
+    await expect(s.run(scenario)).rejects.toThrow(/training diverged \(method naive\): the loss is (NaN|Infinity) at experience 0 \(classes 0, 1\), epoch 1\/1, step 2\/6/);
+    s.dispose(); model.dispose();
   });
 
   it('the same seed gives the same run', async () => {
