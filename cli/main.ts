@@ -13,26 +13,34 @@ import { initDevice } from '../engine/index.js';
 import { experimentSoftwareThreads } from '../cl/experiments/gradproj-rotated-mnist.js';
 import { resolveExperiment, runExperiment, type ExperimentConfig } from '../cl/experiments/run-experiment.js';
 import { method as methodSpec, methods } from '../cl/methods/index.js';
-import { scenarioSpec, scenarios } from '../cl/scenarios/registry.js';
+import { recipeOf, scenarioSpec, scenarios } from '../cl/scenarios/registry.js';
 import { writeFileAtomic } from '../nn/io/node.js';
 import { parseArgs, usage, type ArgSpec } from './args.js';
 import { formatResult } from './format-result.js';
 import { checkOutputPath } from './output-path.js';
 import { ProgressBar } from './progress.js';
 
-/** Options every run takes; the recipe's values are the defaults (shown by `list` and --help). */
-function commonOptions(scenario: string): Record<string, ArgSpec> {
-  const r = scenarioSpec(scenario).recipe;
+/** The value of `--name` in argv, if given (read before parsing, to know the method's options and the model's recipe). */
+function peek(argv: readonly string[], name: string): string | undefined {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.slice(argv[i]!.indexOf('=') + 1) : argv[i + 1] ?? '';
+}
+
+/** Options every run takes; the recipe's values (for the chosen model) are the defaults (shown by `list` and --help). */
+function commonOptions(scenario: string, model?: string): Record<string, ArgSpec> {
+  const spec = scenarioSpec(scenario);
+  const r = recipeOf(spec, model);
   return {
     method: { kind: 'string', default: r.layers === 'gradproj' ? 'nullspace' : 'naive', choices: methods().map((m) => m.name), help: 'continual-learning method' },
-    model: { kind: 'string', default: r.model, choices: ['mlp', 'cnn'], help: r.layers === 'gradproj' ? "the seed's MLP 784-60-32-10 or CNN (gradient-projection layers)" : 'MLP 784-100-100-head or CNN' },
+    model: { kind: 'string', default: r.model, choices: spec.models, help: r.layers === 'gradproj' ? "the seed's MLP 784-60-32-10 or CNN (gradient-projection layers)" : 'MLP 784-100-100-head, CNN, or the nngeometry notebook CNN' },
     epochs: { kind: 'int', default: r.epochs, min: 1, help: 'epochs per experience' },
     batch: { kind: 'int', default: r.batch, min: 1, help: 'batch size' },
     optimizer: { kind: 'string', default: r.optimizer, choices: ['sgd', 'adam'], help: 'optimizer' },
     lr: { kind: 'number', default: r.lr, min: 0, help: 'learning rate' },
     momentum: { kind: 'number', default: r.momentum, min: 0, help: 'SGD momentum (ordinary models)' },
     clip: { kind: 'number', default: r.clip ?? undefined, min: 0, help: 'gradient clipping by value (0: none)' },
-    'eval-every': { kind: 'string', default: 'experience', choices: ['experience', 'epoch'], help: 'evaluate every experience after each experience or each epoch (curves)' },
+    'eval-every': { kind: 'string', default: r.evalEvery ?? 'experience', choices: ['experience', 'epoch'], help: 'evaluate every experience after each experience or each epoch (curves)' },
     seed: { kind: 'int', default: 0, help: 'seed of initialisation, data order and sampling' },
     json: { kind: 'string', help: 'write the result as JSON to this file' },
     checkpoint: { kind: 'string', help: 'save a checkpoint to this file after every experience' },
@@ -47,9 +55,8 @@ function commonOptions(scenario: string): Record<string, ArgSpec> {
 
 /** The scenario's options, then the method's: `--method` is read first to know which method's. */
 function runOptions(scenario: string, argv: readonly string[]): { specs: Record<string, ArgSpec>; common: Record<string, ArgSpec>; methodName: string } {
-  const common = commonOptions(scenario);
-  const i = argv.findIndex((a) => a === '--method' || a.startsWith('--method='));
-  const methodName = i < 0 ? (common.method!.default as string) : argv[i]!.includes('=') ? argv[i]!.split('=')[1]! : argv[i + 1] ?? '';
+  const common = commonOptions(scenario, peek(argv, 'model'));
+  const methodName = peek(argv, 'method') ?? (common.method!.default as string);
   const m = methods().find((x) => x.name === methodName);
   if (!m) throw new Error(`--method: expected one of ${methods().map((x) => x.name).join(', ')}, got '${methodName}'`);
   return { specs: { ...common, ...scenarioSpec(scenario).options, ...m.options }, common, methodName };
@@ -79,6 +86,9 @@ function list(): string {
   for (const s of scenarios()) {
     const r = s.recipe;
     out.push(`  ${s.name.padEnd(16)} ${s.description}`, `  ${''.padEnd(16)} recipe: ${r.model}, ${r.epochs} epoch(s), batch ${r.batch}, ${r.optimizer} lr ${r.lr}${r.momentum ? ` momentum ${r.momentum}` : ''}${r.clip ? `, clip ${r.clip}` : ''}`);
+    for (const [model, change] of Object.entries(s.modelRecipes ?? {})) {
+      out.push(`  ${''.padEnd(16)} with --model ${model}: ${Object.entries(change).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
+    }
     if (Object.keys(s.options).length) out.push(usage(s.options as Record<string, ArgSpec>).replace(/^/gm, '    '));
   }
   out.push('', 'methods:');
@@ -94,7 +104,7 @@ async function run(scenario: string, argv: string[]): Promise<void> {
   const args = parseArgs(argv, specs);
   const pick = (keys: Iterable<string>) => Object.fromEntries([...keys].filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
   const config: ExperimentConfig = {
-    scenario, method: methodName, seed: args.seed as number, model: args.model as 'mlp' | 'cnn', epochs: args.epochs as number,
+    scenario, method: methodName, seed: args.seed as number, model: args.model as ExperimentConfig['model'], epochs: args.epochs as number,
     batch: args.batch as number, optimizer: args.optimizer as 'sgd' | 'adam', lr: args.lr as number, momentum: args.momentum as number,
     clip: args.clip ? (args.clip as number) : null, evalEvery: args['eval-every'] as 'experience' | 'epoch',
     scenarioOptions: pick(Object.keys(scenarioSpec(scenario).options)),

@@ -17,19 +17,19 @@ import { GradProjLayersPlugin, gradProjOptimizer } from '../methods/gradproj-lay
 import '../methods/index.js';
 import { method as methodSpec, resolveOptions, type Options } from '../methods/registry.js';
 import type { Scenario } from '../scenarios/experience.js';
-import { scenarioSpec, type Recipe } from '../scenarios/registry.js';
+import { recipeOf, scenarioSpec, type ModelKind } from '../scenarios/registry.js';
 import type { StepOptimizer, StrategyPlugin } from '../strategy/plugin.js';
 import type { StrategyResult } from '../strategy/result.js';
 import { Strategy, type RunOptions } from '../strategy/strategy.js';
 import { benchmarkModel } from './models.js';
-import { seedModel } from './seed-models.js';
+import { seedModel, type SeedModel } from './seed-models.js';
 
 export interface ExperimentConfig {
   scenario: string;
   method: string;
   seed: number;
   /** Everything below defaults to the scenario's recipe. */
-  model?: 'mlp' | 'cnn';
+  model?: ModelKind;
   epochs?: number;
   batch?: number;
   optimizer?: 'sgd' | 'adam';
@@ -51,12 +51,12 @@ export interface ExperimentRunOptions extends RunOptions {
 export function resolveExperiment(config: ExperimentConfig): Required<Omit<ExperimentConfig, 'clip'>> & { clip: number | null } {
   const spec = scenarioSpec(config.scenario);
   const m = methodSpec(config.method);
-  const r: Recipe = spec.recipe;
+  const r = recipeOf(spec, config.model);
   return {
     scenario: spec.name, method: m.name, seed: config.seed,
-    model: config.model ?? r.model, epochs: config.epochs ?? r.epochs, batch: config.batch ?? r.batch,
+    model: r.model, epochs: config.epochs ?? r.epochs, batch: config.batch ?? r.batch,
     optimizer: config.optimizer ?? r.optimizer, lr: config.lr ?? r.lr, momentum: config.momentum ?? r.momentum,
-    clip: config.clip === undefined ? r.clip : config.clip, evalEvery: config.evalEvery ?? 'experience',
+    clip: config.clip === undefined ? r.clip : config.clip, evalEvery: config.evalEvery ?? r.evalEvery ?? 'experience',
     scenarioOptions: resolveOptions(`scenario ${spec.name}`, spec.options, config.scenarioOptions),
     methodOptions: resolveOptions(`method ${m.name}`, m.options, config.methodOptions),
   };
@@ -80,7 +80,7 @@ export async function runExperiment(config: ExperimentConfig, run: ExperimentRun
     const samples = c.methodOptions.samples as number | undefined;
     if (spec.recipe.layers === 'gradproj') {
       let layer = 0;
-      const built = seedModel(c.model, () => (calculator ? calculator(layer++) : new NullSpace()), generator);
+      const built = seedModel(c.model as SeedModel, () => (calculator ? calculator(layer++) : new NullSpace()), generator);
       model = built;
       plugins.push(new GradProjLayersPlugin({ project: calculator !== null, samples, seed: c.seed }));
       const rule = c.optimizer === 'adam' ? { rule: 'adam' as const, lr: c.lr } : { rule: 'sgd' as const, lr: c.lr };

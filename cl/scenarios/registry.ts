@@ -12,8 +12,10 @@ import { permutedMnist } from './permuted-mnist.js';
 import { rotatedMnistScenario } from './rotated-mnist.js';
 import { splitFashionMnist, splitMnist } from './split.js';
 
+export type ModelKind = 'mlp' | 'cnn' | 'notebook-cnn';
+
 export interface Recipe {
-  model: 'mlp' | 'cnn';
+  model: ModelKind;
   /** 'gradproj': the seed's models of orthocl layers, each stepping itself; 'nn': ordinary layers and an nn optimizer. */
   layers: 'gradproj' | 'nn';
   epochs: number;
@@ -23,6 +25,8 @@ export interface Recipe {
   momentum: number;
   /** Gradient clipping by value (null: none). */
   clip: number | null;
+  /** When to evaluate every experience (default 'experience'; 'epoch' records full curves). */
+  evalEvery?: 'experience' | 'epoch';
 }
 
 export interface ScenarioSpec {
@@ -30,7 +34,18 @@ export interface ScenarioSpec {
   description: string;
   options: Record<string, OptionSpec>;
   recipe: Recipe;
+  /** Models this scenario offers (the recipe's first). */
+  models: readonly ModelKind[];
+  /** What a model changes in the recipe (the notebook CNN brings the notebook's optimizer and epochs). */
+  modelRecipes?: Partial<Record<ModelKind, Partial<Recipe>>>;
   build(options: Options, seed: number): Promise<Scenario>;
+}
+
+/** The recipe a run of `spec` with `model` (default: the recipe's) starts from. */
+export function recipeOf(spec: ScenarioSpec, model?: string): Recipe {
+  const m = (model ?? spec.recipe.model) as ModelKind;
+  if (!spec.models.includes(m)) throw new RangeError(`scenario ${spec.name}: model must be one of ${spec.models.join(', ')}, got '${model}'`);
+  return { ...spec.recipe, ...spec.modelRecipes?.[m], model: m };
 }
 
 const COUNTS: Record<string, OptionSpec> = {
@@ -47,6 +62,7 @@ const SCENARIOS: ScenarioSpec[] = [
     description: 'MNIST rotated per task (domain-incremental), the orthocl seed experiment',
     options: { angles: { kind: 'numbers', default: [0, 90, -45, 45], help: 'rotation of each task, degrees' }, ...COUNTS },
     recipe: { model: 'cnn', layers: 'gradproj', epochs: 1, batch: 8, optimizer: 'sgd', lr: 0.005, momentum: 0, clip: 15 },
+    models: ['cnn', 'mlp'],
     build: (o) => rotatedMnistScenario(o.angles as number[], counts(o)),
   },
   {
@@ -54,6 +70,7 @@ const SCENARIOS: ScenarioSpec[] = [
     description: 'MNIST with a fixed pixel permutation per task (domain-incremental); task 0 unpermuted',
     options: { tasks: { kind: 'int', default: 5, min: 1, help: 'number of tasks' }, ...COUNTS },
     recipe: STANDARD,
+    models: ['mlp', 'cnn'],
     build: (o, seed) => permutedMnist({ tasks: o.tasks as number, seed, identityFirst: true, ...counts(o) }),
   },
   {
@@ -61,6 +78,7 @@ const SCENARIOS: ScenarioSpec[] = [
     description: 'MNIST digits in pairs, 5 experiences',
     options: { setting: SETTING, ...COUNTS },
     recipe: STANDARD,
+    models: ['mlp', 'cnn'],
     build: (o) => splitMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o) }),
   },
   {
@@ -68,6 +86,7 @@ const SCENARIOS: ScenarioSpec[] = [
     description: 'Fashion-MNIST classes in pairs, 5 experiences',
     options: { setting: SETTING, ...COUNTS },
     recipe: STANDARD,
+    models: ['mlp', 'cnn'],
     build: (o) => splitFashionMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o) }),
   },
   {
@@ -75,6 +94,9 @@ const SCENARIOS: ScenarioSpec[] = [
     description: 'MNIST then Fashion-MNIST, class-incremental over 20 classes',
     options: { ...COUNTS },
     recipe: STANDARD,
+    models: ['mlp', 'cnn', 'notebook-cnn'],
+    // The nngeometry notebook's recipe (REFERENCE.md §13): SGD lr 0.002, batch 256, 5 epochs, every task after every epoch.
+    modelRecipes: { 'notebook-cnn': { epochs: 5, batch: 256, lr: 0.002, momentum: 0, evalEvery: 'epoch' } },
     build: (o) => mnistThenFashion(counts(o)),
   },
 ];
