@@ -43,9 +43,9 @@ describe('webgpu-cl run rotated-mnist', () => {
   });
 
   it('rejects an unknown method with the allowed ones', () => {
-    const r = cli(['run', 'rotated-mnist', '--method', 'ewc']);
+    const r = cli(['run', 'rotated-mnist', '--method', 'no-such-method']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/--method: expected one of naive, joint, gpm, nullspace, lowplasticity, zeroplasticity, got 'ewc'/);
+    expect(r.stderr).toMatch(/--method: expected one of naive, joint, gpm, nullspace, lowplasticity, zeroplasticity(, [a-z-]+)*, got 'no-such-method'/);
   });
 
   it('list shows every registered scenario and method with its options and defaults', () => {
