@@ -2,7 +2,9 @@
 import './naive.js';
 import './joint.js';
 import './projection.js';
+import './rwalk.js';
 
 export { registerMethod, methods, method, resolveOptions, type MethodSpec, type MethodContext, type OptionSpec, type Options } from './registry.js';
 export { GradientProjectionPlugin, type GradientProjectionPluginOptions } from './gradient-projection.js';
 export { GradProjLayersPlugin, gradProjOptimizer, type GradProjRule } from './gradproj-layers.js';
+export { RWalk, type RWalkOptions } from './rwalk.js';
