@@ -6,6 +6,7 @@ export { rotatedMnist, SEED_NORMALIZATION, type DomainTask, type RotatedMnist } 
 export { runRotatedMnist, SEED_CONFIG, GRADPROJ_METHODS, type RotatedMnistConfig, type ExperimentResult, type GradProjMethod } from './experiments/gradproj-rotated-mnist.js';
 export * as scenarios from './scenarios/index.js';
 export * as methods from './methods/index.js';
+export * as fisher from './fisher/index.js';
 export { Strategy, type StrategyOptions, type Progress as StrategyProgress, type RunOptions } from './strategy/strategy.js';
 export type { StrategyPlugin, StepOptimizer, ExperienceContext, IterationContext, PluginState, LoadablePluginState } from './strategy/plugin.js';
 export { metricsOf, type StrategyResult, type StrategyTimings } from './strategy/result.js';

@@ -20,6 +20,7 @@ import { Conv2d } from '../../nn/layers/conv.js';
 import { Linear } from '../../nn/layers/linear.js';
 import type { Module } from '../../nn/module.js';
 import type { Optimizer } from '../../nn/optim/optimizer.js';
+import { shadow } from '../util/shadow.js';
 import type { ProjectionCalculator } from './calculators/calculator.js';
 
 type ProjectedLayer = Linear | Conv2d;
@@ -48,18 +49,6 @@ export interface GradientProjectionOptions {
 function inputRows(layer: Linear, x: Tensor): Tensor {
   const rows = reshape(x, [-1, layer.inFeatures]);
   return layer.bias ? concat([rows, ones([rows.shape[0]!, 1])], 1) : rows;
-}
-
-/** Sets own properties of obj that shadow its class's methods; returns what puts the previous ones back. */
-function shadow(obj: object, methods: Record<string, unknown>): () => void {
-  const before = Object.keys(methods).map((k) => [k, Object.getOwnPropertyDescriptor(obj, k)] as const);
-  Object.assign(obj, methods);
-  return () => {
-    for (const [k, own] of before) {
-      if (own) Object.defineProperty(obj, k, own);
-      else delete (obj as Record<string, unknown>)[k];
-    }
-  };
 }
 
 /** The layer's parameters as one matrix [W | b] of shape [out, d(+1)], from `pick` (value or gradient). */

@@ -2,8 +2,9 @@
  * The forward passes that feed projection calculators after an experience: over its whole training set,
  * or over `samples` of its images drawn without replacement (GPM's recipe: 300), seeded by (seed, index).
  */
-import { gather, Generator, tensor, tidy } from '../../engine/index.js';
-import { DataLoader, TensorDataset } from '../../nn/data/loader.js';
+import { Generator, tidy } from '../../engine/index.js';
+import { DataLoader } from '../../nn/data/loader.js';
+import { sampleRows } from '../util/sample-rows.js';
 import type { Module } from '../../nn/module.js';
 import type { Experience } from '../scenarios/experience.js';
 
@@ -24,20 +25,10 @@ export function checkSamples(owner: string, samples: unknown): void {
 export function forwardOverTraining(model: Module, experience: Experience, opts: SampleOptions): void {
   const data = experience.train;
   const n = Math.min(opts.samples ?? data.n, data.n);
-  const chosen = n < data.n ? sampleOf(data, n, new Generator((opts.seed ?? 0) * 7919 + experience.index)) : data;
+  const chosen = n < data.n ? sampleRows(data, n, new Generator((opts.seed ?? 0) * 7919 + experience.index)) : data;
   try {
     for (const { x } of new DataLoader(chosen, { batchSize: 512 })) tidy(() => { model.forward(x); });
   } finally {
     if (chosen !== data) chosen.dispose();
-  }
-}
-
-/** n rows drawn without replacement (a seeded permutation's first n), as a dataset of their own. */
-function sampleOf(data: TensorDataset, n: number, g: Generator): TensorDataset {
-  const ids = tensor(g.permutation(data.n).subarray(0, n), [n], { dtype: 'int32' });
-  try {
-    return new TensorDataset(data.rows(ids), gather(data.y, ids, 0));
-  } finally {
-    ids.dispose();
   }
 }

@@ -2,9 +2,11 @@
 import './naive.js';
 import './joint.js';
 import './projection.js';
+import './ewc.js';
 import './rwalk.js';
 
 export { registerMethod, methods, method, resolveOptions, type MethodSpec, type MethodContext, type OptionSpec, type Options } from './registry.js';
 export { GradientProjectionPlugin, type GradientProjectionPluginOptions } from './gradient-projection.js';
 export { GradProjLayersPlugin, gradProjOptimizer, type GradProjRule } from './gradproj-layers.js';
 export { RWalk, type RWalkOptions } from './rwalk.js';
+export { EWC, type EWCOptions } from './ewc.js';

@@ -1,0 +1,146 @@
+/**
+ * cl.fisher.compute(model, data, options): the Fisher information of a classifier's parameters over a
+ * dataset, F = (1/N) Σ_n Σ_passes g_n g_nᵀ (the MEAN over samples, nngeometry's convention), in one of
+ * four representations (diag, kfac, blockdiag, dense) and four variants (seeds.ts): exact, sampled,
+ * empirical, batched.
+ *
+ * One minibatch at a time, inside one scope: a forward pass with the covered layers captured
+ * (capture.ts), the variant's backward passes from the logits (C for exact, else one), each feeding the
+ * representation's accumulator with every layer's Ã and Δ: per-sample gradients from batched matmuls,
+ * never from batch-size-1 loops. No parameter gradient is computed and .grad is left alone; the model
+ * runs in eval mode (Dropout off) and goes back to its mode after. The only readback is one at the
+ * end, checking that every label was in [0, C).
+ */
+import { add, cast, ge, keep, lt, noGrad, sum, tidy, withGrad, Generator, type Tensor } from '../../engine/index.js';
+import { formatShape } from '../../engine/shape.js';
+import { DataLoader, TensorDataset } from '../../nn/data/loader.js';
+import type { Module } from '../../nn/module.js';
+import { BlockAccumulator, checkBlocks } from './blocks.js';
+import { LayerCapture } from './capture.js';
+import { DiagAccumulator } from './diag.js';
+import { REPRESENTATIONS, type FisherMatrix, type Representation } from './fisher-matrix.js';
+import { KFACAccumulator } from './kfac.js';
+import { fisherLayers } from './layers.js';
+import { Layout } from './layout.js';
+import { asOneSample, type FisherAccumulator } from './per-sample.js';
+import { sampleRows } from '../util/sample-rows.js';
+import { seeds, VARIANTS, type Variant } from './seeds.js';
+
+export interface FisherOptions {
+  /** 'diag' (default), 'kfac', 'blockdiag' (a dense block per layer) or 'dense' (small models). */
+  representation?: Representation;
+  /** 'exact' (default), 'sampled', 'empirical' or 'batched' (seeds.ts). */
+  variant?: Variant;
+  /** The parameters to cover (default: all of the model's); vectors list them in model order. */
+  params?: readonly Tensor[];
+  /** Use this many samples of the dataset, drawn without replacement (default: all). */
+  samples?: number;
+  /** Samples per forward pass (default 1024); for 'batched' the minibatch whose mean gradient is squared. */
+  batchSize?: number;
+  /** Source of the sample choice and of the sampled labels (default: new Generator(seed)). */
+  generator?: Generator;
+  /** Seed of that generator when none is given (default 0). */
+  seed?: number;
+}
+
+const OP = 'cl.fisher.compute';
+
+export async function compute(model: Module, data: TensorDataset, opts: FisherOptions = {}): Promise<FisherMatrix> {
+  const o = checkOptions(opts);
+  if (!(data instanceof TensorDataset)) throw new TypeError(`${OP}: data must be an nn.TensorDataset`);
+  if (data.n === 0) throw new RangeError(`${OP}: the dataset is empty`);
+  const layers = fisherLayers(OP, model, opts.params);
+  const layout = new Layout(layers.map((l) => l.slot));
+  if (o.representation === 'dense' || o.representation === 'blockdiag') checkBlocks(OP, o.representation, layout);
+  if (o.representation === 'kfac' && o.variant === 'batched') {
+    throw new RangeError(`${OP}: the 'batched' variant has no KFAC form (a minibatch's gradient is a sum of outer products, not one); use 'empirical', or 'batched' with another representation`);
+  }
+  const generator = opts.generator ?? new Generator(opts.seed ?? 0);
+  const chosen = o.samples < data.n ? sampleRows(data, o.samples, generator) : data;
+  const acc = accumulator(o.representation, layout);
+  const capture = new LayerCapture(layers);
+  const params = model.parameters();
+  const flags = params.map((p) => p.requiresGrad);
+  const modes = model.modules().map((m) => m.training);
+  const labels: { bad: Tensor | null; C: number } = { bad: null, C: 0 };
+  let count = 0;
+  try {
+    model.eval();
+    for (const p of params) p.requiresGrad = false;
+    capture.install();
+    for (const { x, y } of new DataLoader(chosen, { batchSize: o.batchSize })) {
+      tidy(() => withGrad(true, () => {
+        const z = model.forward(x);
+        checkLogits(z, x.shape[0]!);
+        const passes = seeds(o.variant, z, y, generator);
+        passes.forEach((seed, k) => {
+          z.backward(seed, { retainGraph: k < passes.length - 1 });
+          const pass = capture.pass();
+          acc.add(o.variant === 'batched' ? pass.map((c) => c && asOneSample(c)) : pass, k === 0);
+          capture.dropDeltas();
+        });
+        acc.endBatch?.(capture.batchInputs());
+        labels.C = z.shape[1]!;
+        if (o.variant === 'empirical' || o.variant === 'batched') labels.bad = countBadLabels(labels.bad, y, labels.C);
+      }));
+      capture.clear();
+      count += o.variant === 'batched' ? 1 : x.shape[0]!;
+    }
+    const bad = labels.bad ? await labels.bad.item() : 0;
+    if (bad > 0) throw new RangeError(`${OP}: ${bad} label${bad > 1 ? 's are' : ' is'} outside [0, ${labels.C}) (the model has ${labels.C} outputs); the '${o.variant}' Fisher uses the true labels`);
+    return acc.finish(count);
+  } finally {
+    labels.bad?.dispose();
+    capture.dispose();
+    acc.dispose();
+    params.forEach((p, i) => { p.requiresGrad = flags[i]!; });
+    model.modules().forEach((m, i) => { m.training = modes[i]!; });
+    if (chosen !== data) chosen.dispose();
+  }
+}
+
+interface Checked {
+  representation: Representation;
+  variant: Variant;
+  samples: number;
+  batchSize: number;
+}
+
+function checkOptions(opts: FisherOptions): Checked {
+  if (!opts || typeof opts !== 'object') throw new TypeError(`${OP}: options must be an object { representation, variant, ... }`);
+  const representation = opts.representation ?? 'diag';
+  if (!REPRESENTATIONS.includes(representation)) throw new RangeError(`${OP}: options.representation must be one of ${REPRESENTATIONS.join(', ')}, got ${JSON.stringify(representation)}`);
+  const variant = opts.variant ?? 'exact';
+  if (!VARIANTS.includes(variant)) throw new RangeError(`${OP}: options.variant must be one of ${VARIANTS.join(', ')}, got ${JSON.stringify(variant)}`);
+  for (const k of ['samples', 'batchSize'] as const) {
+    const v = opts[k];
+    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new RangeError(`${OP}: options.${k} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new TypeError(`${OP}: options.seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+  if (opts.generator !== undefined && !(opts.generator instanceof Generator)) throw new TypeError(`${OP}: options.generator must be a Generator`);
+  return { representation, variant, samples: opts.samples ?? Infinity, batchSize: opts.batchSize ?? 1024 };
+}
+
+function accumulator(representation: Representation, layout: Layout): FisherAccumulator {
+  switch (representation) {
+    case 'diag': return new DiagAccumulator(layout);
+    case 'kfac': return new KFACAccumulator(layout);
+    default: return new BlockAccumulator(layout, representation);
+  }
+}
+
+function checkLogits(z: Tensor, B: number): void {
+  if (z.rank !== 2 || z.shape[0] !== B) throw new RangeError(`${OP}: the model must return logits [N, C] for a batch of ${B}, got ${formatShape(z.shape)}`);
+  if (!z.requiresGrad) throw new RangeError(`${OP}: the model's output does not depend on any covered parameter's layer`);
+}
+
+/** A running count of labels outside [0, C) (one readback at the end). */
+function countBadLabels(prev: Tensor | null, y: Tensor, C: number): Tensor {
+  return noGrad(() => {
+    const yf = cast(y, 'float32');
+    const bad = add(sum(ge(yf, C)), sum(lt(yf, 0)));
+    const next = keep(prev ? add(prev, bad) : bad);
+    prev?.dispose();
+    return next;
+  });
+}
