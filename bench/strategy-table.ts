@@ -23,6 +23,8 @@ const ROWS: { label: string; config: Omit<ExperimentConfig, 'seed'>; reference: 
   { label: 'permuted MNIST, naive', config: { scenario: 'permuted-mnist', method: 'naive' }, reference: '82.6 (BWT −11.0)' },
   { label: 'permuted MNIST, GPM', config: { scenario: 'permuted-mnist', method: 'gpm' }, reference: '89.7 (BWT −0.4)' },
   { label: 'permuted MNIST, joint', config: { scenario: 'permuted-mnist', method: 'joint' }, reference: '90.9' },
+  { label: 'permuted MNIST, EWC (λ = 10)', config: { scenario: 'permuted-mnist', method: 'ewc', methodOptions: { lambda: 10 } }, reference: '88.4' },
+  { label: 'split MNIST task-IL, EWC (λ = 100)', config: { scenario: 'split-mnist', method: 'ewc', scenarioOptions: { setting: 'task' }, methodOptions: { lambda: 100 } }, reference: '97.9' },
   { label: 'permuted MNIST, RWalk (λ = 3)', config: { scenario: 'permuted-mnist', method: 'rwalk', methodOptions: { lambda: 3 } }, reference: '88.0' },
   { label: 'split MNIST task-IL, RWalk (λ = 3)', config: { scenario: 'split-mnist', method: 'rwalk', scenarioOptions: { setting: 'task' }, methodOptions: { lambda: 3 } }, reference: '97.5' },
   { label: 'split MNIST task-IL, naive', config: { scenario: 'split-mnist', method: 'naive', scenarioOptions: { setting: 'task' } }, reference: '96.9' },

@@ -241,12 +241,12 @@ describe('cl.methods.EWC', () => {
     expect(() => new E({ lambda: 1, mode: 'online' }).loadState(new E({ lambda: 1 }).state())).toThrow(/saved in mode "separate", this plugin runs in mode 'online'/);
 
     const spec = cl.methods.method('online-ewc');
-    expect(cl.methods.resolveOptions('method online-ewc', spec.options)).toEqual({ lambda: 100, gamma: 1, fisher: 'diag', variant: 'exact' });
+    expect(cl.methods.resolveOptions('method online-ewc', spec.options)).toEqual({ lambda: 10, gamma: 1, fisher: 'diag', variant: 'exact' });
     expect(() => cl.methods.resolveOptions('method online-ewc', spec.options, { fisher: 'full' })).toThrow(/option fisher must be one of diag, kfac, blockdiag, dense/);
     const options = cl.methods.resolveOptions('method online-ewc', spec.options, { lambda: 5, gamma: 0.9, fisher: 'kfac', samples: 200, 'prior-variance': 2 });
     const [plugin] = spec.plugins!({ model: null as never, scenario: null as never, seed: 3, options }) as [InstanceType<typeof E>];
     expect([plugin.name, plugin.lambda, plugin.mode, plugin.gamma, plugin.representation, plugin.variant, plugin.priorVariance]).toEqual(['online-ewc', 5, 'online', 0.9, 'kfac', 'exact', 2]);
     const [separate] = cl.methods.method('ewc').plugins!({ model: null as never, scenario: null as never, seed: 0, options: cl.methods.resolveOptions('method ewc', cl.methods.method('ewc').options) }) as [InstanceType<typeof E>];
-    expect([separate.name, separate.mode, separate.lambda]).toEqual(['ewc', 'separate', 100]);
+    expect([separate.name, separate.mode, separate.lambda]).toEqual(['ewc', 'separate', 10]);
   });
 });
