@@ -8,12 +8,10 @@
  * mode; γ applied at every beforeBackward; the heads left in the parameter list; the prior's offset
  * not added; loadState not restoring θ*.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cl, keep, nn, tidy, Generator, type Tensor } from '../../index.js';
 import { useDevice } from '../helpers/device.js';
+import { expectResumeMatches } from '../helpers/resume.js';
 import { expectClose } from '../helpers/numeric.js';
 
 const SMALL = { trainPerClass: 24, testPerClass: 50 };
@@ -21,9 +19,8 @@ const SMALL = { trainPerClass: 24, testPerClass: 50 };
 describe('cl.methods.EWC', () => {
   const device = useDevice();
   let mnist: cl.scenarios.Scenario;
-  const dir = mkdtempSync(join(tmpdir(), 'ewc-'));
   beforeAll(async () => { mnist = await cl.scenarios.splitMnist({ setting: 'task', ...SMALL }); });
-  afterAll(() => { mnist?.dispose(); rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => { mnist?.dispose(); });
 
   const mlp = (seed: number) => {
     const g = new Generator(seed);
@@ -194,34 +191,11 @@ describe('cl.methods.EWC', () => {
 
   it('a run stopped after experience 2 of 3 and resumed from its checkpoint gives the same matrix and state, bit for bit', async () => {
     const three: cl.scenarios.Scenario = { ...mnist, name: 'split-mnist-3', experiences: mnist.experiences.slice(0, 3), dispose: () => {} };
-    const make = () => ({ model: mlp(11), plugins: [new cl.methods.EWC({ lambda: 50, fisher: { variant: 'sampled', samples: 30 } })] });
-    const stateOf = async (p: cl.StrategyPlugin) => {
-      const st = p.state!();
-      return { record: st.record, tensors: Object.fromEntries(await Promise.all(Object.entries(st.tensors).map(async ([k, t]) => [k, Array.from(await t.data())] as const))) };
-    };
-    const whole = make();
-    const s1 = new cl.Strategy({ model: whole.model, optimizer: sgd, plugins: whole.plugins, epochs: 2, batchSize: 16, seed: 5 });
-    const full = await s1.run(three);
-    const fullState = await stateOf(whole.plugins[0]!);
-    s1.dispose(); whole.model.dispose();
-
-    const path = join(dir, 'ewc.wgcl');
-    const first = make();
-    const s2 = new cl.Strategy({ model: first.model, optimizer: sgd, plugins: first.plugins, epochs: 2, batchSize: 16, seed: 5 });
-    const stop = new AbortController();
-    await expect(s2.run(three, { afterExperience: async (s) => { await s.save(path); if (s.completed === 2) stop.abort(); }, signal: stop.signal })).rejects.toThrow(/aborted/);
-    s2.dispose(); first.model.dispose();
-
-    const second = make();
-    const s3 = await cl.Strategy.load(path, { model: second.model, optimizer: sgd, plugins: second.plugins });
-    expect(s3.completed).toBe(2);
-    expect((second.plugins[0]!.consolidated)).toHaveLength(2);
-    const resumed = await s3.run(three);
-    const resumedState = await stateOf(second.plugins[0]!);
-    s3.dispose(); second.model.dispose();
-    expect(resumed.accuracyMatrix).toEqual(full.accuracyMatrix);
-    expect(resumedState).toEqual(fullState);
-    expect(Object.keys(fullState.tensors)).toHaveLength(3 * 4); // 3 tasks × (2 diagonals + 2 θ*)
+    const { state } = await expectResumeMatches({
+      scenario: three, optimizer: sgd, options: { epochs: 2, batchSize: 16, seed: 5 },
+      make: () => ({ model: mlp(11), plugins: [new cl.methods.EWC({ lambda: 50, fisher: { variant: 'sampled', samples: 30 } })] }),
+    });
+    expect(Object.keys((state as { tensors: object }).tensors)).toHaveLength(3 * 4); // 3 tasks × (2 diagonals + 2 θ*)
   });
 
   it('bad options name the option and the value; states of another mode are refused; the registry builds both methods', () => {

@@ -9,12 +9,10 @@
  * the score's denominator; the path's sign flipped; θ* kept from the first task; the importance not
  * restored from a checkpoint.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cast, cl, clone, keep, nn, noGrad, tensor, tidy, Generator, type Tensor } from '../../index.js';
 import { useDevice } from '../helpers/device.js';
+import { expectResumeMatches } from '../helpers/resume.js';
 
 const SMALL = { trainPerClass: 24, testPerClass: 50 };
 
@@ -111,9 +109,8 @@ function hostRandom(seed: number): () => number {
 describe('cl.methods.RWalk', () => {
   const device = useDevice();
   let mnist: cl.scenarios.Scenario;
-  const dir = mkdtempSync(join(tmpdir(), 'rwalk-'));
   beforeAll(async () => { mnist = await cl.scenarios.splitMnist({ setting: 'task', ...SMALL }); });
-  afterAll(() => { mnist?.dispose(); rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => { mnist?.dispose(); });
 
   const D = 4; const H = 3; const K = 2; const N = 12;
   /** A tiny task: 12 samples of 4 features, labels from a task-specific linear rule. */
@@ -300,35 +297,10 @@ describe('cl.methods.RWalk', () => {
   it('a run stopped after experience 2 of 3 and resumed from its checkpoint gives the same matrix and state, bit for bit', async () => {
     const three: cl.scenarios.Scenario = { ...mnist, name: 'split-mnist-3', experiences: mnist.experiences.slice(0, 3), dispose: () => {} };
     // 48 samples, batch 16, 2 epochs: 6 steps per experience, windows of 4, so windows end inside experiences
-    const make = () => {
-      const model = mlp(11);
-      return { model, plugins: [new cl.methods.RWalk({ lambda: 10, deltaT: 4 })] };
-    };
-    const stateOf = async (p: cl.StrategyPlugin) => {
-      const st = p.state!();
-      return { record: st.record, tensors: Object.fromEntries(await Promise.all(Object.entries(st.tensors).map(async ([k, t]) => [k, Array.from(await t.data())] as const))) };
-    };
-    const whole = make();
-    const s1 = new cl.Strategy({ model: whole.model, optimizer: sgd, plugins: whole.plugins, epochs: 2, batchSize: 16, seed: 5 });
-    const full = await s1.run(three);
-    const fullState = await stateOf(whole.plugins[0]!);
-    s1.dispose(); whole.model.dispose();
-
-    const path = join(dir, 'rwalk.wgcl');
-    const first = make();
-    const s2 = new cl.Strategy({ model: first.model, optimizer: sgd, plugins: first.plugins, epochs: 2, batchSize: 16, seed: 5 });
-    const stop = new AbortController();
-    await expect(s2.run(three, { afterExperience: async (s) => { await s.save(path); if (s.completed === 2) stop.abort(); }, signal: stop.signal })).rejects.toThrow(/aborted/);
-    s2.dispose(); first.model.dispose();
-
-    const second = make();
-    const s3 = await cl.Strategy.load(path, { model: second.model, optimizer: sgd, plugins: second.plugins });
-    expect(s3.completed).toBe(2);
-    const resumed = await s3.run(three);
-    const resumedState = await stateOf(second.plugins[0]!);
-    s3.dispose(); second.model.dispose();
-    expect(resumed.accuracyMatrix).toEqual(full.accuracyMatrix);
-    expect(resumedState).toEqual(fullState);
-    expect((fullState.record as { tasks: number }).tasks).toBe(3);
+    const { state } = await expectResumeMatches({
+      scenario: three, optimizer: sgd, options: { epochs: 2, batchSize: 16, seed: 5 },
+      make: () => ({ model: mlp(11), plugins: [new cl.methods.RWalk({ lambda: 10, deltaT: 4 })] }),
+    });
+    expect((state as { record: { tasks: number } }).record.tasks).toBe(3);
   });
 });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { cl, nn, Generator, type Tensor } from '../../index.js';
 import { useDevice } from '../helpers/device.js';
+import { expectResumeMatches } from '../helpers/resume.js';
 
 const SMALL = { trainPerClass: 24, testPerClass: 10 };
 
@@ -141,32 +142,10 @@ describe('cl.Strategy', () => {
     expect(b.accuracyMatrix).toEqual(a.accuracyMatrix);
   });
 
-  async function resumeMatches(plugins: () => cl.StrategyPlugin[], freshOptimizer: boolean): Promise<void> {
-    const make = () => {
-      const model = mlp(scenario, 11);
-      return { model, opts: { model, optimizer: sgd, plugins: plugins(), epochs: 1, batchSize: 16, seed: 5, freshOptimizer } };
-    };
-    const whole = make();
-    const s1 = new cl.Strategy(whole.opts);
-    const full = await s1.run(scenario);
-    s1.dispose(); whole.model.dispose();
-
-    const path = join(dir, `ck-${Math.random()}.wgcl`);
-    const first = make();
-    const s2 = new cl.Strategy(first.opts);
-    const stop = new AbortController();
-    await expect(s2.run(scenario, { afterExperience: async (s) => { await s.save(path); if (s.completed === 2) stop.abort(); }, signal: stop.signal }))
-      .rejects.toThrow(/aborted/);
-    s2.dispose(); first.model.dispose();
-
-    const second = make();
-    const s3 = await cl.Strategy.load(path, { model: second.model, optimizer: sgd, plugins: second.opts.plugins });
-    expect(s3.completed).toBe(2);
-    const resumed = await s3.run(scenario);
-    s3.dispose(); second.model.dispose();
-    expect(resumed.accuracyMatrix).toEqual(full.accuracyMatrix); // bit for bit
-    expect(resumed.untrained).toEqual(full.untrained);
-  }
+  const resumeMatches = (plugins: () => cl.StrategyPlugin[], freshOptimizer: boolean) => expectResumeMatches({
+    scenario, optimizer: sgd, make: () => ({ model: mlp(scenario, 11), plugins: plugins() }),
+    options: { epochs: 1, batchSize: 16, seed: 5, freshOptimizer },
+  });
 
   it('a run stopped after experience 2 and resumed from its checkpoint gives the same matrix, bit for bit (naive, kept optimizer)', async () => {
     await resumeMatches(() => [], false);
