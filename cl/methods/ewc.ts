@@ -7,7 +7,9 @@
  *                    separate: (F_t, θ*_t) kept beside the earlier tasks'     (Kirkpatrick eq. 3)
  *                    online:   F ← γ·F + F_t, θ* ← θ, once per experience    (Schwarz eq. 8)
  *   beforeBackward   ½λ·Σ_k (θ − θ*_k)ᵀ F_k (θ − θ*_k)   (one k in online mode), from F.vTMv: its
- *                    gradient λ·F_k(θ − θ*_k) reaches θ through the tape.
+ *                    gradient λ·F_k(θ − θ*_k) reaches θ through the tape. Separate mode with diagonal
+ *                    Fishers merges the tasks' terms into one per parameter (ewc-merged.ts): the cost per
+ *                    step stays that of one task.
  *
  * Parameters: every parameter of the model outside its task heads (nn.MultiHead). A head serves one task
  * and gets no gradient from the other tasks' losses, so it is regularised only by its own task's loss;
@@ -37,6 +39,8 @@ import { parameters as fisherParameters } from '../fisher/layers.js';
 import { fromState } from '../fisher/restore.js';
 import { VARIANTS, type Variant } from '../fisher/seeds.js';
 import { selectHead } from '../strategy/heads.js';
+import { DiagFisher } from '../fisher/diag.js';
+import { disposeMerged, keepMerged, mergeDiagonal, mergedValue, type MergedDiagonal } from './ewc-merged.js';
 import type { ExperienceContext, LoadablePluginState, PluginState, StrategyPlugin } from '../strategy/plugin.js';
 import { registerMethod, type OptionSpec } from './registry.js';
 
@@ -80,6 +84,8 @@ export class EWC implements StrategyPlugin {
   private readonly batchSize: number | undefined;
   private readonly seed: number;
   private tasks: Consolidated[] = [];
+  /** Separate mode with diagonal Fishers: every task's term merged into one per parameter (ewc-merged.ts). */
+  private merged: MergedDiagonal | null = null;
   private covered: { model: Module; params: Tensor[] } | null = null;
 
   constructor(opts: EWCOptions) {
@@ -145,6 +151,7 @@ export class EWC implements StrategyPlugin {
       if (this.priorVariance === undefined) return;
       return mul(total(params.map((p) => sum(square(p)))), 0.5 / this.priorVariance);
     }
+    if (this.merged) return mul(mergedValue(this.merged, params), 0.5 * this.lambda);
     const terms = this.tasks.map(({ fisher, theta }) => fisher.vTMv(params.map((p, i) => sub(p, theta[i]!))));
     return mul(total(terms), 0.5 * this.lambda);
   }
@@ -169,6 +176,17 @@ export class EWC implements StrategyPlugin {
       this.tasks = [{ fisher: sum, theta }];
     } else {
       this.tasks.push({ fisher: F, theta });
+    }
+    this.remerge();
+  }
+
+  /** Rebuilds the merged quadratic from the tasks (the same arithmetic after a run and after loadState). */
+  private remerge(): void {
+    disposeMerged(this.merged);
+    this.merged = null;
+    const diagonal = this.tasks.every(({ fisher }) => fisher instanceof DiagFisher);
+    if (this.mode === 'separate' && this.tasks.length > 1 && diagonal) {
+      this.merged = keepMerged(mergeDiagonal(this.tasks as { fisher: DiagFisher; theta: Tensor[] }[]));
     }
   }
 
@@ -207,11 +225,14 @@ export class EWC implements StrategyPlugin {
     }
     this.tasks.forEach(free);
     this.tasks = tasks;
+    this.remerge();
   }
 
   dispose(): void {
     this.tasks.forEach(free);
     this.tasks = [];
+    disposeMerged(this.merged);
+    this.merged = null;
   }
 }
 

@@ -9,7 +9,8 @@
  * not added; loadState not restoring θ*.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cl, keep, nn, tidy, Generator, type Tensor } from '../../index.js';
+import { add, cl, keep, nn, noGrad, tidy, Generator, type Tensor } from '../../index.js';
+import { assign } from '../../nn/assign.js';
 import { useDevice } from '../helpers/device.js';
 import { expectResumeMatches } from '../helpers/resume.js';
 import { expectClose } from '../helpers/numeric.js';
@@ -115,6 +116,25 @@ describe('cl.methods.EWC', () => {
           expect(await read(tasks[0]!.theta[i]!)).not.toEqual(await read(shared[i]!));
         }
       }
+      if (ewc.mode === 'separate') {
+        // The two tasks' terms are merged into one quadratic per parameter (ewc-merged.ts): same value and
+        // gradient as Σ_k ½λ·F_k(θ − θ*_k)², here at a θ away from both θ*.
+        tidy(() => noGrad(() => { for (const p of shared) assign(p, add(p, 0.05)); }));
+        const { value, grads } = penaltyAndGrads(ewc, model, 2);
+        let want = 0;
+        for (let i = 0; i < shared.length; i++) {
+          const th = await read(shared[i]!);
+          const g = new Float64Array(th.length);
+          for (const { fisher, theta } of tasks) {
+            const [f, t] = [await read(fisher.diagonal[i]!), await read(theta[i]!)];
+            th.forEach((v, j) => { want += 0.5 * f[j]! * (v - t[j]!) ** 2; g[j]! += f[j]! * (v - t[j]!); });
+          }
+          expectClose(await read(grads[model.parameters().indexOf(shared[i]!)]!), g, { rtol: 1e-4, atol: 1e-7 }, `merged gradient ${i}`);
+        }
+        expectClose([await value.item()], [want], { rtol: 1e-4 }, 'merged value');
+        value.dispose();
+        for (const t of grads) t?.dispose();
+      }
       F1.dispose(); F2.dispose(); ewc.dispose(); model.dispose();
       expect(device().liveTensors).toBe(before);
     }
@@ -152,8 +172,9 @@ describe('cl.methods.EWC', () => {
         const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 16, { generator: g }), new nn.ReLU(), new nn.Linear(16, 10, { generator: g }));
         const s = new cl.Strategy({ model, optimizer: (p) => new nn.SGD(p, { lr: 0.02, momentum: 0.9 }), plugins, epochs: 10, batchSize: 16, seed: 1 });
         results.push(await s.run(permuted, { afterExperience: () => { live.push(device().liveTensors); } }));
-        // the second experience adds F (4 diagonals) and θ* (4 tensors) for the four parameters, nothing else
-        expect(live[1]! - live[0]!).toBe(plugins.length ? 8 : 0);
+        // the second experience adds F (4 diagonals) and θ* (4 tensors) for the four parameters, and the merged
+        // quadratic of the two tasks (ewc-merged.ts: A and μ per parameter, one constant), nothing else
+        expect(live[1]! - live[0]!).toBe(plugins.length ? 8 + 9 : 0);
         readbacks.push(device().stats().readbacks - reads);
         s.dispose(); model.dispose();
         expect(device().liveTensors).toBe(before);
