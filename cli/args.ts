@@ -12,6 +12,8 @@ export interface ArgSpec {
   choices?: readonly string[];
   /** Smallest allowed value for numbers (e.g. 1 for a count that must not be empty). */
   min?: number;
+  /** Largest allowed value for numbers. */
+  max?: number;
 }
 
 export type ParsedArgs = Record<string, unknown>;
@@ -28,6 +30,7 @@ function convert(name: string, spec: ArgSpec, raw: string): unknown {
         throw new Error(`--${name}: expected ${noun}, got '${raw}'`);
       }
       if (spec.min !== undefined && v < spec.min) throw new Error(`--${name}: expected ${noun} ≥ ${spec.min}, got '${raw}'`);
+      if (spec.max !== undefined && v > spec.max) throw new Error(`--${name}: expected ${noun} ≤ ${spec.max}, got '${raw}'`);
       return v;
     }
     case 'numbers': {
@@ -62,8 +65,15 @@ export function parseArgs(argv: readonly string[], specs: Record<string, ArgSpec
   return out;
 }
 
+/** ' (≥ min)', ' (≤ max)' or ' (in [min, max])' for a number option with bounds. */
+function range(s: ArgSpec): string {
+  if (s.min !== undefined && s.max !== undefined) return ` (in [${s.min}, ${s.max}])`;
+  if (s.min !== undefined) return ` (≥ ${s.min})`;
+  return s.max !== undefined ? ` (≤ ${s.max})` : '';
+}
+
 export function usage(specs: Record<string, ArgSpec>): string {
   return Object.entries(specs)
-    .map(([name, s]) => `  --${name.padEnd(10)} ${s.help}${s.choices ? ` (${s.choices.join('|')})` : ''}${s.min !== undefined ? ` (≥ ${s.min})` : ''}${s.default !== undefined ? ` [default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}]` : ''}`)
+    .map(([name, s]) => `  --${name.padEnd(10)} ${s.help}${s.choices ? ` (${s.choices.join('|')})` : ''}${range(s)}${s.default !== undefined ? ` [default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}]` : ''}`)
     .join('\n');
 }

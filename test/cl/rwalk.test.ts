@@ -256,7 +256,7 @@ describe('cl.methods.RWalk', () => {
 
     const spec = cl.methods.method('rwalk');
     const defaults = cl.methods.resolveOptions('method rwalk', spec.options);
-    expect(defaults).toEqual({ lambda: 0.1, alpha: 0.9, 'delta-t': 10 });
+    expect(defaults).toEqual({ lambda: 3, alpha: 0.9, 'delta-t': 10 });
     expect(() => cl.methods.resolveOptions('method rwalk', spec.options, { 'delta-t': 0 })).toThrow(/option delta-t must be in \[1, ∞\], got 0/);
     expect(() => cl.methods.resolveOptions('method rwalk', spec.options, { alpha: 2 })).toThrow(/option alpha must be in \[0, 1\], got 2/);
     const options = cl.methods.resolveOptions('method rwalk', spec.options, { lambda: 3, 'delta-t': 7 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, type ArgSpec } from '../../cli/args.js';
+import { parseArgs, usage, type ArgSpec } from '../../cli/args.js';
 
 const specs: Record<string, ArgSpec> = {
   method: { kind: 'string', default: 'nullspace', choices: ['nullspace', 'gpm'], help: '' },
@@ -7,6 +7,7 @@ const specs: Record<string, ArgSpec> = {
   epochs: { kind: 'int', default: 1, help: '' },
   lr: { kind: 'number', default: 0.005, help: '' },
   'per-class': { kind: 'int', min: 1, help: '' },
+  gamma: { kind: 'number', min: 0, max: 1, help: '' },
   json: { kind: 'string', help: '' },
 };
 
@@ -27,5 +28,10 @@ describe('CLI argument parsing', () => {
   it('rejects a number below the option\'s minimum with the option name', () => {
     expect(() => parseArgs(['--per-class', '0'], specs)).toThrow(/^--per-class: expected an integer ≥ 1, got '0'$/);
     expect(parseArgs(['--per-class', '1'], specs)['per-class']).toBe(1);
+  });
+  it('rejects a number above the option\'s maximum, and usage shows the range', () => {
+    expect(() => parseArgs(['--gamma', '1.5'], specs)).toThrow(/^--gamma: expected a number ≤ 1, got '1.5'$/);
+    expect(parseArgs(['--gamma', '1'], specs).gamma).toBe(1);
+    expect(usage({ gamma: specs.gamma! })).toMatch(/--gamma .*\(in \[0, 1\]\)/);
   });
 });
