@@ -15,20 +15,13 @@
  * The selection is configuration, not state: stateDict() holds the heads' parameters only
  * ('heads.0.weight', 'heads.0.bias', 'heads.1.weight', …); clone() copies it.
  */
+import { describe } from '../../engine/check.js';
 import { concat } from '../../engine/ops/indexing.js';
 import { checkTensor } from '../../engine/ops/map.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
 import { checkPositiveInt } from './check.js';
 import { Linear, type LinearOptions } from './linear.js';
-
-/** A value as a type error shows it: `number 3`, `string "0"`, `undefined`, `an array` (as engine/check.ts). */
-function describe(v: unknown): string {
-  if (v === undefined || v === null) return String(v);
-  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
-  if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
-}
 
 export class MultiHead extends Module {
   readonly heads: Module[];
