@@ -199,12 +199,14 @@ export const square = (x: Tensor): Tensor => unary('square', 'x0 * x0', x, (g, x
 /** A copy of x (a new buffer); differentiable. */
 export const clone = (x: Tensor): Tensor => unary('clone', 'x0', x, (g) => g);
 
+/** Ones of x's shape, dtype and device. */
 export function onesLike(x: Tensor): Tensor {
-  return full(x.shape, 1, { device: x.device });
+  return full(x.shape, 1, { device: x.device, dtype: x.dtype });
 }
 
+/** Zeros of x's shape, dtype and device. */
 export function zerosLike(x: Tensor): Tensor {
-  return full(x.shape, 0, { device: x.device });
+  return full(x.shape, 0, { device: x.device, dtype: x.dtype });
 }
 
 /** Converts between float32 and int32 (truncating toward zero); no gradient. */

@@ -96,7 +96,12 @@ describe('elementwise kernels vs float64 reference', () => {
     const five = wc.full([2, 3], 5);
     const z = wc.zerosLike(five);
     expect(Array.from(await z.toArray())).toEqual([0, 0, 0, 0, 0, 0]);
-    five.dispose(); z.dispose();
+    // the *Like ops keep the dtype (an int32 tensor's zeros are int32, not float32)
+    const labels = wc.tensor([3, 1], [2], { dtype: 'int32' });
+    const [zi, oi] = [wc.zerosLike(labels), wc.onesLike(labels)];
+    expect([zi.dtype, oi.dtype]).toEqual(['int32', 'int32']);
+    expect(await oi.toArray()).toEqual(Int32Array.from([1, 1]));
+    five.dispose(); z.dispose(); labels.dispose(); zi.dispose(); oi.dispose();
   });
 
   it('a large 1-D map computes every element (MAP_RUN per invocation, a partial last one)', async () => {
