@@ -60,6 +60,23 @@ export function makeScenario(fields: Omit<Scenario, 'dispose'>, extra?: () => vo
   };
 }
 
+/**
+ * n experiences made from datasets uploaded for them (`sources`): each experience holds its own references
+ * (views or gathered copies), so the sources are freed either way; a throw frees the experiences made so far.
+ */
+export function experiencesFrom(sources: readonly TensorDataset[], n: number, make: (i: number) => Experience): Experience[] {
+  const experiences: Experience[] = [];
+  try {
+    for (let i = 0; i < n; i++) experiences.push(make(i));
+    return experiences;
+  } catch (e) {
+    disposeExperiences(experiences);
+    throw e;
+  } finally {
+    for (const s of sources) s.dispose();
+  }
+}
+
 export function disposeExperiences(experiences: readonly Experience[]): void {
   const seen = new Set<TensorDataset>();
   for (const e of experiences) {

@@ -16,8 +16,8 @@
 import { gather, reshape, tensor, tidy, Generator, type Tensor } from '../../engine/index.js';
 import { mnist } from '../../nn/data/datasets.js';
 import { toDevice, type TensorDataset } from '../../nn/data/loader.js';
-import { disposeExperiences, loadOptions, makeScenario, range, type ScenarioLoadOptions } from './common.js';
-import type { Experience, Scenario } from './experience.js';
+import { experiencesFrom, loadOptions, makeScenario, range, type ScenarioLoadOptions } from './common.js';
+import type { Scenario } from './experience.js';
 
 export { DEFAULT_NORMALIZATION } from './common.js';
 
@@ -70,26 +70,15 @@ export async function permutedMnist(opts: PermutedMnistOptions = {}): Promise<Pe
   const split = await mnist(loadOptions(opts));
   const train = toDevice(split.train, undefined, { storage: 'float32' });
   const test = toDevice(split.test, undefined, { storage: 'float32' });
-  const experiences: Experience[] = [];
-  try {
-    permutations.forEach((perm, t) => {
-      experiences.push({
-        index: t,
-        taskId: 0,
-        name: isIdentity(perm) ? 'identity' : `permutation ${t}`,
-        classes: range(10),
-        train: permuted(train, perm),
-        test: permuted(test, perm),
-      });
-    });
-  } catch (e) {
-    disposeExperiences(experiences);
-    throw e;
-  } finally {
-    // Each task holds its own references (views of the labels, and of the images for the identity).
-    train.dispose();
-    test.dispose();
-  }
+  // Each task holds its own references (views of the labels, and of the images for the identity).
+  const experiences = experiencesFrom([train, test], permutations.length, (t) => ({
+    index: t,
+    taskId: 0,
+    name: isIdentity(permutations[t]!) ? 'identity' : `permutation ${t}`,
+    classes: range(10),
+    train: permuted(train, permutations[t]!),
+    test: permuted(test, permutations[t]!),
+  }));
   const scenario = makeScenario({ name: 'permuted-mnist', setting: 'domain', inputShape: [1, 28, 28], outputs: 10, heads: 1, experiences });
   return { ...scenario, permutations };
 }

@@ -15,8 +15,8 @@
 import { tensor } from '../../engine/index.js';
 import { fashionMnist, mnist, type DatasetSplit, type ImageDataset } from '../../nn/data/datasets.js';
 import { toDevice, TensorDataset } from '../../nn/data/loader.js';
-import { checkSetting, disposeExperiences, loadOptions, makeScenario, range, type ScenarioLoadOptions } from './common.js';
-import type { Experience, Scenario, Setting } from './experience.js';
+import { checkSetting, experiencesFrom, loadOptions, makeScenario, range, type ScenarioLoadOptions } from './common.js';
+import type { Scenario, Setting } from './experience.js';
 
 const CLASSES = 10;
 
@@ -47,26 +47,15 @@ async function split(op: string, name: string, load: typeof mnist, opts: SplitOp
   const data: DatasetSplit = await load(loadOptions(opts));
   const train = toDevice(data.train);
   const test = toDevice(data.test);
-  const experiences: Experience[] = [];
   const label = (y: number) => (setting === 'class' ? y : y % k);
-  try {
-    groups.forEach((classes, g) => {
-      experiences.push({
-        index: g,
-        taskId: setting === 'task' ? g : 0,
-        name: `classes ${classes.join(', ')}`,
-        classes,
-        train: select(train, data.train, classes, label),
-        test: select(test, data.test, classes, label),
-      });
-    });
-  } catch (e) {
-    disposeExperiences(experiences);
-    throw e;
-  } finally {
-    train.dispose();
-    test.dispose();
-  }
+  const experiences = experiencesFrom([train, test], groups.length, (g) => ({
+    index: g,
+    taskId: setting === 'task' ? g : 0,
+    name: `classes ${groups[g]!.join(', ')}`,
+    classes: groups[g]!,
+    train: select(train, data.train, groups[g]!, label),
+    test: select(test, data.test, groups[g]!, label),
+  }));
   const tasks = groups.length;
   return makeScenario({
     name,
