@@ -2,19 +2,10 @@
  * A small argument parser for the CLI: `--name value`, `--name=value` and boolean `--flag`; values are
  * checked against a spec so that a typo or a bad number is a clear error, not a silent default.
  */
-export type ArgKind = 'string' | 'number' | 'int' | 'numbers' | 'boolean';
+import type { OptionSpec } from '../cl/methods/registry.js';
 
-export interface ArgSpec {
-  kind: ArgKind;
-  default?: unknown;
-  help: string;
-  /** Allowed values for strings. */
-  choices?: readonly string[];
-  /** Smallest allowed value for numbers (e.g. 1 for a count that must not be empty). */
-  min?: number;
-  /** Largest allowed value for numbers. */
-  max?: number;
-}
+/** An option's spec is the registries' OptionSpec: methods and scenarios declare theirs in cl/, the CLI parses them. */
+export type ArgSpec = OptionSpec;
 
 export type ParsedArgs = Record<string, unknown>;
 

@@ -77,7 +77,7 @@ ${s.description}.
 ${usage({ ...commonOptions(s.name), ...s.options })}
 
 method options (with --method <name>):
-${methods().filter((m) => Object.keys(m.options).length).map((m) => `  ${m.name}:\n${usage(m.options as Record<string, ArgSpec>).replace(/^/gm, '  ')}`).join('\n')}
+${methods().filter((m) => Object.keys(m.options).length).map((m) => `  ${m.name}:\n${usage(m.options).replace(/^/gm, '  ')}`).join('\n')}
 `;
 }
 
@@ -89,12 +89,12 @@ function list(): string {
     for (const [model, change] of Object.entries(s.modelRecipes ?? {})) {
       out.push(`  ${''.padEnd(16)} with --model ${model}: ${Object.entries(change).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
     }
-    if (Object.keys(s.options).length) out.push(usage(s.options as Record<string, ArgSpec>).replace(/^/gm, '    '));
+    if (Object.keys(s.options).length) out.push(usage(s.options).replace(/^/gm, '    '));
   }
   out.push('', 'methods:');
   for (const m of methods()) {
     out.push(`  ${m.name.padEnd(16)} ${m.description}`);
-    if (Object.keys(m.options).length) out.push(usage(m.options as Record<string, ArgSpec>).replace(/^/gm, '    '));
+    if (Object.keys(m.options).length) out.push(usage(m.options).replace(/^/gm, '    '));
   }
   return `${out.join('\n')}\n`;
 }
