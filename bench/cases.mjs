@@ -9,7 +9,7 @@
  */
 
 /** Square matmul n×n·n×n. */
-function squareMatmul(n, reps, iterations) {
+export function squareMatmul(n, reps, iterations) {
   return {
     name: `matmul ${n}×${n}·${n}×${n}`, metric: 'GFLOP/s', flops: 2 * n ** 3, reps, iterations,
     ours: (wc) => {
@@ -78,7 +78,7 @@ function dispatchOverhead(reps, iterations) {
 }
 
 /** One SGD step of a 784→100→10 relu MLP with softmax cross-entropy at batch B (forward, backward, update). */
-function mlpStep(B, reps, iterations) {
+export function mlpStep(B, reps, iterations) {
   const sizes = [[784, 100], [100, 10]];
   const labels = Array.from({ length: B }, (_, i) => (i * 7) % 10);
   return {

@@ -11,27 +11,11 @@
  * its data() does before the copy). The pair is timed `rounds` times in alternating order and each
  * side keeps its best round's median. Installs the peers (bench/package.json) on first use.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { arg } from './args.mjs';
 import { CASES } from './cases.mjs';
+import { ensurePeers, version } from './peers.mjs';
 import { bestOfRounds, loadAverage, metricValue } from './timing.mjs';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const require = createRequire(import.meta.url);
-
-/** Installs bench/package.json's devDependencies when one is missing. */
-function ensurePeers() {
-  const peers = Object.keys(JSON.parse(readFileSync(`${here}package.json`, 'utf8')).devDependencies);
-  if (peers.every((p) => existsSync(`${here}node_modules/${p}/package.json`))) return;
-  console.log('installing benchmark peers (bench/package.json)...');
-  execFileSync('npm', ['--prefix', here, 'ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
-}
-
-const version = (pkg) => JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`, { paths: [here, `${here}..`] }), 'utf8')).version;
 
 ensurePeers();
 const wc = await import('../dist/index.js');

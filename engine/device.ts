@@ -7,6 +7,7 @@ import type { KernelSpec } from '../kernels/spec.js';
 import { BufferPool, sizeClass, type PoolStats } from './buffer-pool.js';
 import { CommandBatcher, type BatchStats } from './command-batcher.js';
 import { DeviceLostError, GPUError, NoAdapterError } from './errors.js';
+import { chooseKernelVariants, KERNEL_MODES, type KernelMode, type KernelVariants } from './kernel-variants.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { platformGpu, type GpuEntry } from './platform/index.js';
 
@@ -34,6 +35,12 @@ export interface DeviceOptions {
    * cores, which pays for small-batch training (BENCHMARKS.md). Default: Mesa's (one per core).
    */
   softwareThreads?: number;
+  /**
+   * Kernel variants (engine/kernel-variants.ts): `auto` (default) runs the software-tuned kernels on
+   * a software rasteriser and the workgroup-memory tiled ones on a hardware GPU; `software` or
+   * `hardware` forces one set on any adapter. The choice: `device.kernelVariants`.
+   */
+  kernels?: KernelMode;
 }
 
 export interface DeviceStats extends PoolStats, BatchStats {
@@ -59,6 +66,8 @@ export class Device {
   lostError: DeviceLostError | null = null;
   private gpuError: GPUError | null = null;
   liveTensors = 0;
+  /** Which program each hot op runs on this device, and why (chosen once, from the adapter). */
+  readonly kernelVariants: KernelVariants;
 
   constructor(
     readonly gpu: GPUDevice,
@@ -71,6 +80,7 @@ export class Device {
     this.pool = new BufferPool(gpu, options.maxPooledBytes);
     this.pipelines = new PipelineCache(gpu);
     this.batcher = new CommandBatcher(gpu, this.pool, options.dispatchesPerSubmit ?? 128);
+    this.kernelVariants = chooseKernelVariants(options.kernels ?? 'auto', { software: isSoftwareAdapterInfo(adapterInfo), info: adapterInfo, limits: gpu.limits });
     gpu.lost.then((info) => {
       this.lostError ??= new DeviceLostError(info.reason ?? 'unknown', info.message);
     });
@@ -210,7 +220,10 @@ export const AUTO_BACKEND_ORDER: readonly Backend[] = ['vulkan', 'opengles'];
 
 /** True for CPU rasterisers, where the OpenGL ES backend is the faster one. */
 export function isSoftwareAdapter(adapter: GPUAdapter): boolean {
-  const info = adapter.info;
+  return isSoftwareAdapterInfo(adapter.info);
+}
+
+function isSoftwareAdapterInfo(info: GPUAdapterInfo): boolean {
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
   return (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|softpipe/.test(text);
 }
@@ -233,6 +246,9 @@ export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
   const threads = options.softwareThreads;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
     throw new RangeError(`initDevice: softwareThreads must be a non-negative integer, got ${threads}`);
+  }
+  if (options.kernels !== undefined && !KERNEL_MODES.includes(options.kernels)) {
+    throw new RangeError(`initDevice: kernels must be one of ${KERNEL_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(options.kernels)}`);
   }
   const tried: string[] = [];
   const hints = new Set<string>();
@@ -258,7 +274,13 @@ export async function initDevice(options: DeviceOptions = {}): Promise<Device> {
 
 async function openDevice(adapter: GPUAdapter, backend: Backend, entry: GpuEntry, options: DeviceOptions): Promise<Device> {
   const gpu = await requestDevice(adapter, `webgpu-cl (${backend})`);
-  const device = new Device(gpu, adapter.info, backend, entry, options);
+  let device: Device;
+  try {
+    device = new Device(gpu, adapter.info, backend, entry, options);
+  } catch (e) {
+    gpu.destroy(); // kernels: 'hardware' on a device the hardware variants do not fit
+    throw e;
+  }
   if (options.makeCurrent ?? true) current = device;
   return device;
 }

@@ -1,5 +1,6 @@
 /** The engine's public surface: device, tensors, scopes, autograd, ops. */
 export { initDevice, getDevice, setDevice, Device, AUTO_BACKEND_ORDER, isSoftwareAdapter, type Backend, type DeviceOptions, type DeviceStats } from './device.js';
+export { type KernelMode, type KernelVariants } from './kernel-variants.js';
 export { Tensor, type DType } from './tensor.js';
 export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, withGrad, isGradEnabled, setGradEnabled } from './autograd.js';

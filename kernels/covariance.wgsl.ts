@@ -23,7 +23,7 @@
  * in order (still deterministic) into c with the scale.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import type { KernelSpec } from './spec.js';
+import type { BindingKind, KernelSpec } from './spec.js';
 import { memoKernel } from './memo.js';
 
 /** Outputs per invocation along each side (a BLOCK×BLOCK block), and per workgroup tile (8×8 invocations). */
@@ -40,17 +40,45 @@ export interface CovarianceVariant {
 const QUADS = Array.from({ length: BLOCK / 4 }, (_, q) => q);
 const ROWS = Array.from({ length: BLOCK }, (_, a) => a);
 
-export const covarianceKernel = memoKernel((v: CovarianceVariant): KernelSpec => {
-  const code = wgsl`
-struct Params { rows: u32, d: u32, tiles: u32, scale: f32, chunkRows: u32 }
+/** WGSL: the params and bindings of both covariance programs (μ at binding 2 when centred, then c). */
+export function covarianceDeclarations(v: CovarianceVariant): string {
+  return /* wgsl */ `struct Params { rows: u32, d: u32, tiles: u32, scale: f32, chunkRows: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-#if ${v.centered}
-@group(0) @binding(2) var<storage, read> mu: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-#else
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-#endif
+${v.centered ? '@group(0) @binding(2) var<storage, read> mu: array<f32>;\n' : ''}@group(0) @binding(${v.centered ? 3 : 2}) var<storage, read_write> c: array<f32>;`;
+}
+
+export const covarianceBindings = (v: CovarianceVariant): BindingKind[] => (v.centered ? ['uniform', 'read', 'read', 'readwrite'] : ['uniform', 'read', 'readwrite']);
+
+/** WGSL: the upper-triangle tile (ti ≤ tj) of linear workgroup index wid.x, row by row. */
+export const UPPER_TILE = /* wgsl */ `var ti = 0u;
+  var rest = wid.x;
+  while (rest >= p.tiles - ti) { rest -= p.tiles - ti; ti++; }
+  let tj = ti + rest;`;
+
+/**
+ * WGSL: store(i, j, mirror, sums, base) writes four sums of row i from column j on, within the
+ * matrix, at (i, j + b) and, when mirror (off the diagonal), at (j + b, i): unscaled partials for
+ * `split`, else scale·sums, added to c for `accumulate`.
+ */
+export function covarianceStore(v: CovarianceVariant): string {
+  const value = v.split ? 'sums[b]' : v.accumulate ? 'c[i * p.d + j + b] + p.scale * sums[b]' : 'p.scale * sums[b]';
+  return /* wgsl */ `
+fn store(i: u32, j: u32, mirror: bool, sums: vec4<f32>, base: u32) {
+  if (i >= p.d) { return; }
+  for (var b = 0u; b < 4u; b++) {
+    if (j + b >= p.d) { return; }
+    let value = ${value};
+    c[base + i * p.d + j + b] = value;
+    if (mirror) { c[base + (j + b) * p.d + i] = value; }
+  }
+}
+`;
+}
+
+export const covarianceKernel = memoKernel((v: CovarianceVariant): KernelSpec => {
+  const code = wgsl`
+${covarianceDeclarations(v)}
 
 // Columns j0 … j0 + BLOCK − 1 clamped to the last column: past it an invocation reads column d − 1
 // again and never stores those sums, so the row loop needs no bounds checks.
@@ -75,11 +103,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let kEnd = p.rows;
   let base = 0u;
 #endif
-  // Upper-triangle tile (ti ≤ tj) of linear index wid.x, row by row.
-  var ti = 0u;
-  var rest = wid.x;
-  while (rest >= p.tiles - ti) { rest -= p.tiles - ti; ti++; }
-  let tj = ti + rest;
+  ${UPPER_TILE}
   // The invocation's ${BLOCK}×${BLOCK} block (bi, bj) of the tile: lid.y, lid.x off the diagonal. A diagonal
   // tile needs only the nb(nb+1)/2 blocks with bi ≤ bj (nb = blocks reaching into the matrix), given to
   // the first invocations in order, so whole SIMD groups past them have no work and return.
@@ -111,27 +135,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   ${ROWS.map((a) => QUADS.map((q) => `store(i0 + ${a}u, j0 + ${4 * q}u, i0 != j0, acc${a}_${q}, base);`).join(' ')).join('\n  ')}
 }
 
-// Four sums of row i from column j on, within the matrix, at (i, j + b) and, off the diagonal block, at (j + b, i).
-fn store(i: u32, j: u32, mirror: bool, sums: vec4<f32>, base: u32) {
-  if (i >= p.d) { return; }
-  for (var b = 0u; b < 4u; b++) {
-    if (j + b >= p.d) { return; }
-#if ${v.split}
-    let value = sums[b];
-#elif ${v.accumulate}
-    let value = c[i * p.d + j + b] + p.scale * sums[b];
-#else
-    let value = p.scale * sums[b];
-#endif
-    c[base + i * p.d + j + b] = value;
-    if (mirror) { c[base + (j + b) * p.d + i] = value; }
-  }
-}
-`;
+${covarianceStore(v)}`;
   return {
     name: `covariance[${v.centered ? 'centered' : 'raw'}${v.accumulate ? ',acc' : ''}${v.split ? ',split' : ''}]`,
     code,
-    bindings: v.centered ? ['uniform', 'read', 'read', 'readwrite'] : ['uniform', 'read', 'readwrite'],
+    bindings: covarianceBindings(v),
   };
 });
 

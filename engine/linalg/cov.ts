@@ -6,6 +6,7 @@
  * Backward: C = X̃ᵀX̃/n with X̃ = X − 1μᵀ gives dX = X̃(G + Gᵀ)/n. The centering's own term,
  * −1·(1ᵀX̃)(G + Gᵀ)/n², vanishes because the columns of X̃ sum to zero.
  */
+import { tiledCovarianceKernel } from '../../kernels/covariance-tiled.wgsl.js';
 import { COV_REDUCE_WORKGROUP, covarianceKernel, covarianceReduceKernel, covarianceTiles } from '../../kernels/covariance.wgsl.js';
 import { MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
 import { noGrad, record } from '../autograd.js';
@@ -44,12 +45,14 @@ export function encodeCovariance(device: Device, x: GPUBuffer, rows: number, d: 
   new Float32Array(params, 12, 1)[0] = scale;
   new Uint32Array(params, 16, 1)[0] = chunkRows;
   const centered = mu !== undefined;
+  // The device's covariance variant (engine/kernel-variants.ts); both take the same params and grid.
+  const kernel = device.kernelVariants.covariance === 'tiled-64x64' ? tiledCovarianceKernel : covarianceKernel;
   if (chunks <= 1) {
-    device.dispatch(covarianceKernel({ centered, accumulate, split: false }), new Uint8Array(params), mu ? [x, mu, out] : [x, out], [groups, 1, 1]);
+    device.dispatch(kernel({ centered, accumulate, split: false }), new Uint8Array(params), mu ? [x, mu, out] : [x, out], [groups, 1, 1]);
     return;
   }
   const partial = device.allocate(chunks * d * d * 4);
-  device.dispatch(covarianceKernel({ centered, accumulate: false, split: true }), new Uint8Array(params), mu ? [x, mu, partial] : [x, partial], [groups, chunks, 1]);
+  device.dispatch(kernel({ centered, accumulate: false, split: true }), new Uint8Array(params), mu ? [x, mu, partial] : [x, partial], [groups, chunks, 1]);
   const reduce = new ArrayBuffer(12);
   new Uint32Array(reduce, 0, 2).set([d * d, chunks]);
   new Float32Array(reduce, 8, 1)[0] = scale;

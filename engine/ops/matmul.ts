@@ -3,9 +3,11 @@
  * place (no copies). Shapes: a [..., M, K] (or [..., K, M]), b [..., K, N] (or [..., N, K]); batch
  * dimensions must be equal, or one side has none (it is broadcast). 1-D operands are not promoted.
  */
+import { tiledMatmulGrid, tiledMatmulKernel } from '../../kernels/matmul-tiled.wgsl.js';
 import { matmulGrid, matmulKernel, matmulParams, matmulVariant, type MatmulShape } from '../../kernels/matmul.wgsl.js';
-import { MAX_WORKGROUPS_PER_DIM } from '../../kernels/spec.js';
+import { MAX_WORKGROUPS_PER_DIM, type KernelSpec } from '../../kernels/spec.js';
 import { record } from '../autograd.js';
+import type { Device } from '../device.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { checkFloat, checkTensor } from './map.js';
@@ -14,6 +16,15 @@ import { sumTo } from './reduce.js';
 export interface MatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;
+}
+
+/** The program the device's kernel variant (device.kernelVariants.matmul) runs for a shape, and its grid. */
+function matmulProgram(device: Device, shape: MatmulShape, batch: number, addend: boolean): { spec: KernelSpec; grid: [number, number, number] } {
+  const { M, N, transposeA, transposeB } = shape;
+  if (device.kernelVariants.matmul === 'tiled-64x64') {
+    return { spec: tiledMatmulKernel({ transposeA, transposeB, addend }), grid: tiledMatmulGrid(M, N, batch) };
+  }
+  return { spec: matmulKernel(matmulVariant(shape, addend)), grid: matmulGrid(M, N, batch) };
 }
 
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
@@ -43,18 +54,16 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const batchShape = sameBatch || aBatched ? batchA : batchB;
   const batch = sizeOf(batchShape);
   const outShape = [...batchShape, M, N];
-  const grid = matmulGrid(M, N, batch);
+  const shape: MatmulShape = {
+    M, N, K: Ka, transposeA: tA, transposeB: tB,
+    broadcastA: sizeOf(batchA) === 1, broadcastB: sizeOf(batchB) === 1,
+  };
+  const { spec, grid } = matmulProgram(a.device, shape, batch, false);
   if (grid.some((g) => g > MAX_WORKGROUPS_PER_DIM)) {
     throw new RangeError(`matmul: output ${formatShape(outShape)} needs a grid of ${grid.join(' × ')} workgroups, at most ${MAX_WORKGROUPS_PER_DIM} per dimension`);
   }
   const out = emptyTensor(a.device, outShape);
-  if (out.size > 0) {
-    const shape: MatmulShape = {
-      M, N, K: Ka, transposeA: tA, transposeB: tB,
-      broadcastA: sizeOf(batchA) === 1, broadcastB: sizeOf(batchB) === 1,
-    };
-    a.device.dispatch(matmulKernel(matmulVariant(shape)), matmulParams(shape), [a.buffer, b.buffer, out.buffer], grid);
-  }
+  if (out.size > 0) a.device.dispatch(spec, matmulParams(shape), [a.buffer, b.buffer, out.buffer], grid);
   // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G  (transposed back where op transposes).
   return record(out, 'matmul', [a, b], (g) => [
     sumTo(tA ? matmul(b, g, { transposeA: tB, transposeB: true }) : matmul(g, b, { transposeB: !tB }), a.shape),
@@ -87,6 +96,7 @@ export function gemmInto(out: Tensor, a: Tensor, b: Tensor, c: Tensor, alpha: nu
   if (out.buffer === c.buffer) throw new RangeError('gemmInto: out and c must be different tensors');
   if (M * N === 0) return;
   const shape: MatmulShape = { M, N, K, transposeA, transposeB: false, broadcastA: true, broadcastB: true };
-  a.device.dispatch(matmulKernel(matmulVariant(shape, true)), matmulParams(shape, alpha, beta), [a.buffer, b.buffer, out.buffer, c.buffer], matmulGrid(M, N, 1));
+  const { spec, grid } = matmulProgram(a.device, shape, 1, true);
+  a.device.dispatch(spec, matmulParams(shape, alpha, beta), [a.buffer, b.buffer, out.buffer, c.buffer], grid);
   out.bumpVersion();
 }

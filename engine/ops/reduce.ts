@@ -1,9 +1,12 @@
 /**
  * Reductions over axes: sum, mean, max, min (differentiable), argmax, argmin (int32 indices).
  * Reduced axes that are adjacent merge into one; others reduce one after another, each a view of
- * the input as [outer, r, inner] for the kernel in kernels/reduce.wgsl.ts.
+ * the input as [outer, r, inner] for the kernel in kernels/reduce.wgsl.ts, or, on a device whose
+ * reduce variant is `workgroup` (engine/kernel-variants.ts), for kernels/reduce-workgroup.wgsl.ts
+ * where the axis is contiguous (inner = 1) and long.
  */
 import { grid1d } from '../../kernels/spec.js';
+import { WORKGROUP_REDUCE_SIZE, workgroupReduceKernel } from '../../kernels/reduce-workgroup.wgsl.js';
 import { REDUCE_WORKGROUP, reduceKernel, type ReduceOp } from '../../kernels/reduce.wgsl.js';
 import { noGrad, record } from '../autograd.js';
 import { formatShape, normAxes, normAxis, sizeOf } from '../shape.js';
@@ -15,20 +18,30 @@ import { broadcastTo, reshape } from './shape.js';
 /** Outputs below which a long axis is split into chunks reduced in a first pass. */
 const MIN_PARALLEL_OUTPUTS = 4096;
 const CHUNK = 256;
+/** Workgroup variant: a chunk of 16 values per invocation in a first pass; chunks shorter than half a workgroup stay per-output. */
+const WORKGROUP_CHUNK = 16 * WORKGROUP_REDUCE_SIZE;
+const WORKGROUP_MIN_CHUNK = WORKGROUP_REDUCE_SIZE / 2;
+
+/** Whether a pass over chunks of `chunk` values runs one workgroup per output on this device. */
+function byWorkgroup(x: Tensor, inner: number, chunk: number): boolean {
+  return x.device.kernelVariants.reduce === 'workgroup' && inner === 1 && chunk >= WORKGROUP_MIN_CHUNK;
+}
 
 function reducePass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, chunk: number): Tensor {
   const chunks = Math.ceil(r / chunk);
   const out = emptyTensor(x.device, [outer, chunks, inner], op === 'argmax' || op === 'argmin' ? 'int32' : 'float32');
   const params = new Uint32Array([outer, r, inner, chunk]);
-  x.device.dispatch(reduceKernel(op), params, [x.buffer, out.buffer], grid1d(out.size, REDUCE_WORKGROUP));
+  if (byWorkgroup(x, inner, chunk)) x.device.dispatch(workgroupReduceKernel(op), params, [x.buffer, out.buffer], grid1d(out.size, 1));
+  else x.device.dispatch(reduceKernel(op), params, [x.buffer, out.buffer], grid1d(out.size, REDUCE_WORKGROUP));
   return out;
 }
 
 /** Reduces one axis of x (as [outer, r, inner]); returns [outer, inner] data. */
 function reduceAxis(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number): Tensor {
   const isArg = op === 'argmax' || op === 'argmin';
-  if (isArg || r <= CHUNK || outer * inner >= MIN_PARALLEL_OUTPUTS) return reducePass(op, x, outer, r, inner, Math.max(r, 1));
-  const partial = reducePass(op, x, outer, r, inner, CHUNK);
+  const chunk = byWorkgroup(x, inner, r) ? WORKGROUP_CHUNK : CHUNK;
+  if (isArg || r <= chunk || outer * inner >= MIN_PARALLEL_OUTPUTS) return reducePass(op, x, outer, r, inner, Math.max(r, 1));
+  const partial = reducePass(op, x, outer, r, inner, chunk);
   const out = reduceAxis(op, partial, outer, partial.shape[1]!, inner);
   partial.dispose();
   return out;

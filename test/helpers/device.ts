@@ -1,11 +1,11 @@
 /** One device per test file, opened in beforeAll (the software adapter takes a moment). */
 import { afterAll, beforeAll } from 'vitest';
-import { initDevice, manualSeed, type Device } from '../../index.js';
+import { initDevice, manualSeed, type Device, type DeviceOptions } from '../../index.js';
 
-export function useDevice(): () => Device {
+export function useDevice(options: DeviceOptions = {}): () => Device {
   let device: Device | undefined;
   beforeAll(async () => {
-    device = await initDevice();
+    device = await initDevice(options);
     manualSeed(1234);
   });
   afterAll(() => {

@@ -6,10 +6,19 @@
  * subtraction of μ̂); μ̂'s own error enters only at second order because Σ_r x̃_ri = 0. The streaming
  * sum adds one rounding per batch, so k grows by the number of batches. These are worst-case bounds:
  * a wrong index or a missing term breaks them by orders of magnitude.
+ *
+ * Everything runs on a device forced to the software variant (kernels/covariance.wgsl.ts) and on one
+ * forced to the hardware variant (kernels/covariance-tiled.wgsl.ts: the same fma chain per output, in
+ * slabs of 16 rows staged in workgroup memory, so the same bound).
+ * Mutations of the tiled kernel these tests catch, each tried: rows past the end read as values
+ * instead of 0 (on both sides); the centring dropped on one side; off-diagonal tiles not mirrored; the diagonal tile's
+ * lower half skipped; the row chunk's start ignored in the split variant.
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
+import { tiledCovarianceKernel } from '../../kernels/covariance-tiled.wgsl.js';
 import { columnMeansReference, covarianceReference } from '../../kernels/covariance.reference.js';
+import { covarianceKernel } from '../../kernels/covariance.wgsl.js';
 import { checkGrad } from '../helpers/gradcheck.js';
 import { useDevice } from '../helpers/device.js';
 import { EPS32, expectClose, randomArray, toF32 } from '../helpers/numeric.js';
@@ -33,10 +42,22 @@ function expectWithin(got: ArrayLike<number>, want: Float64Array, bound: Float64
   }
 }
 
-describe('linalg.cov', () => {
-  useDevice();
-  // 5,003 × 7 and 9,000 × 25 take the row-split path (few tiles, many rows: chunked partial sums).
-  const shapes: [number, number][] = [[1, 1], [3, 17], [129, 3], [17, 129], [64, 33], [5003, 7], [9000, 25]];
+const KERNELS = ['software', 'hardware'] as const;
+
+describe.each(KERNELS)('linalg.cov (%s variant)', (kernels) => {
+  const device = useDevice({ kernels });
+  // 5,003 × 7 and 9,000 × 25 take the row-split path (few tiles, many rows: chunked partial sums);
+  // 70 × 140: three tiles a side (diagonal, off-diagonal, partial), 4 whole slabs of 16 rows and a partial one.
+  const shapes: [number, number][] = [[1, 1], [3, 17], [129, 3], [17, 129], [64, 33], [70, 140], [5003, 7], [9000, 25]];
+
+  it('runs the forced variant (its pipeline is the one cov() compiled)', async () => {
+    await linalg.cov(wc.tensor(toF32(randomArray(6, 1)), [3, 2])).toArray();
+    const spec = (kernels === 'software' ? covarianceKernel : tiledCovarianceKernel)({ centered: false, accumulate: false, split: false });
+    const compiled = device().stats().pipelinesCompiled;
+    device().pipelines.get(spec);
+    expect(device().stats().pipelinesCompiled, `${spec.name} was not compiled by cov()`).toBe(compiled);
+  });
+
   for (const center of [false, true]) {
     it(`matches the float64 reference (center = ${center}), is exactly symmetric and deterministic`, async () => {
       for (const [rows, d] of shapes) {
@@ -66,8 +87,8 @@ describe('linalg.cov', () => {
   });
 });
 
-describe('linalg.CovarianceAccumulator', () => {
-  const device = useDevice();
+describe.each(KERNELS)('linalg.CovarianceAccumulator (%s variant)', (kernels) => {
+  const device = useDevice({ kernels });
   const d = 33;
   const batches = [5, 1, 17, 40];
   const rows = batches.reduce((a, b) => a + b, 0);

@@ -1,6 +1,8 @@
 /**
- * The matmul kernel against the float64 reference, for odd and even shapes, every transpose
- * combination, batches and broadcast batches.
+ * The matmul kernels against the float64 reference, for odd and even shapes, every transpose
+ * combination, batches and broadcast batches: every case runs on a device forced to the software
+ * variant (register blocking, kernels/matmul.wgsl.ts) and on one forced to the hardware variant
+ * (workgroup-memory tiles, kernels/matmul-tiled.wgsl.ts), whatever the adapter.
  *
  * Tolerance (error analysis): inputs are float32 and the reference multiplies the same float32
  * values in float64, so the only error is the kernel's: a dot product of K terms, each product and
@@ -9,11 +11,18 @@
  * tolerance, per element (test/helpers/error-bounds.ts). Σ|a||b| comes from the same reference
  * applied to |a| and |b|. A kernel that drops one k term, or perturbs every product by 10⁻⁶
  * relative, fails it.
+ *
+ * Mutations of the tiled kernel (kernels/matmul-tiled.wgsl.ts) these tests catch, each tried: k past
+ * K read as a value instead of 0; the last partial slab skipped; every product scaled by 1 + 10⁻⁶;
+ * the addend's β·D replaced by α; the in-bounds k clamp off by one; the batch offset dropped; either
+ * workgroupBarrier removed. Running the software kernel on a device forced to `hardware` fails
+ * 'runs the forced variant'.
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { matmulReference } from '../../kernels/matmul.reference.js';
-import { matmulVariant } from '../../kernels/matmul.wgsl.js';
+import { tiledMatmulKernel } from '../../kernels/matmul-tiled.wgsl.js';
+import { matmulKernel, matmulVariant } from '../../kernels/matmul.wgsl.js';
 import { checkGrad } from '../helpers/gradcheck.js';
 import { useDevice } from '../helpers/device.js';
 import { expectWithin, gamma } from '../helpers/error-bounds.js';
@@ -66,17 +75,29 @@ async function check(c: Case, tA: boolean, tB: boolean, seed: number): Promise<v
 const transposes: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 const tag = (tA: boolean, tB: boolean) => `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'}`;
 
-describe('matmul kernel vs float64 reference', () => {
-  useDevice();
+describe.each(['software', 'hardware'] as const)('matmul kernel (%s variant) vs float64 reference', (kernels) => {
+  const device = useDevice({ kernels });
+
+  it('runs the forced variant (its pipeline is the one the op compiled)', async () => {
+    const variant = { software: 'register-8x8', hardware: 'tiled-64x64' }[kernels];
+    expect(device().kernelVariants.matmul).toBe(variant);
+    await check({ M: 5, N: 6, K: 7 }, false, false, 1);
+    const spec = kernels === 'software' ? matmulKernel(matmulVariant({ M: 5, N: 6, transposeA: false, transposeB: false })) : tiledMatmulKernel({ transposeA: false, transposeB: false, addend: false });
+    const compiled = device().stats().pipelinesCompiled;
+    device().pipelines.get(spec);
+    expect(device().stats().pipelinesCompiled, `${spec.name} was not compiled by matmul()`).toBe(compiled);
+  });
 
   // 1 and 3 (smaller than one 8×8 block), 17 and 65 (partial blocks and partial 64-wide
   // workgroups), 129 (three workgroups), even sizes, and K from 1 to 129. M or N divisible by 4
   // select the vec4 reads (for Aᵀ and B); 12, 20 and 68 end in half a block, where the second vec4
-  // of a block is clamped.
+  // of a block is clamped. For the tiled variant: 64 × 64 × 32 is one whole tile of two whole
+  // depth-16 slabs; K = 17, 67, 129 end in a partial slab.
   const shapes: Case[] = [
     { M: 1, N: 1, K: 1 }, { M: 3, N: 1, K: 17 }, { M: 1, N: 17, K: 3 }, { M: 17, N: 3, K: 129 },
     { M: 8, N: 8, K: 8 }, { M: 16, N: 24, K: 4 }, { M: 65, N: 66, K: 67 }, { M: 129, N: 17, K: 3 },
     { M: 3, N: 129, K: 1 }, { M: 12, N: 20, K: 5 }, { M: 68, N: 132, K: 9 }, { M: 4, N: 4, K: 1 },
+    { M: 64, N: 64, K: 32 },
   ];
   for (const [tA, tB] of transposes) {
     it(`${tag(tA, tB)} for odd and even shapes`, async () => {
@@ -100,14 +121,6 @@ describe('matmul kernel vs float64 reference', () => {
       await check({ M: 20, N: 12, K: 7, batchA: [], batchB: [3] }, tA, tB, 7);
     });
   }
-
-  it('vec4 reads are chosen exactly where rows are contiguous and 4-aligned', () => {
-    const v = (M: number, N: number, transposeA: boolean, transposeB: boolean) => matmulVariant({ M, N, transposeA, transposeB });
-    expect(v(12, 20, true, false)).toEqual({ vec4A: true, vec4B: true, addend: false });
-    expect(v(12, 20, false, true)).toEqual({ vec4A: false, vec4B: false, addend: false });
-    expect(v(13, 21, true, false)).toEqual({ vec4A: false, vec4B: false, addend: false });
-    expect(v(4, 3, true, false)).toEqual({ vec4A: true, vec4B: false, addend: false });
-  });
 
   // out = α·a·b + β·c: the product's γ_K·|α|·Σ|a||b| plus three more roundings (α·, β·, +), bounded
   // by γ_{K+3}·(|α|·Σ|a||b| + |β|·|c|).
@@ -140,6 +153,16 @@ describe('matmul kernel vs float64 reference', () => {
     const x = (shape: number[], seed: number) => ({ data: randomArray(prod(shape), seed), shape });
     await checkGrad((a, b) => wc.matmul(a, b, { transposeA: true }), [x([4, 3], 1), x([2, 4, 5], 2)]);
     await checkGrad((a, b) => wc.matmul(a, b, { transposeB: true }), [x([2, 3, 4], 1), x([5, 4], 2)]);
+  });
+});
+
+describe('matmul software variant', () => {
+  it('vec4 reads are chosen exactly where rows are contiguous and 4-aligned', () => {
+    const v = (M: number, N: number, transposeA: boolean, transposeB: boolean) => matmulVariant({ M, N, transposeA, transposeB });
+    expect(v(12, 20, true, false)).toEqual({ vec4A: true, vec4B: true, addend: false });
+    expect(v(12, 20, false, true)).toEqual({ vec4A: false, vec4B: false, addend: false });
+    expect(v(13, 21, true, false)).toEqual({ vec4A: false, vec4B: false, addend: false });
+    expect(v(4, 3, true, false)).toEqual({ vec4A: true, vec4B: false, addend: false });
   });
 });
 

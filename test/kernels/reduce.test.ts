@@ -6,9 +6,18 @@
  * Tolerance for sum: the kernel adds in float32, sequentially within each chunk and then over the
  * partials; any such order of r additions errs by at most (r − 1)·ε₃₂·Σ|x| (recursive summation
  * bound), so we allow r·ε₃₂·Σ|x| per output. max/min/argmax/argmin select an element: exact.
+ *
+ * Every case runs on a device forced to the software variants (kernels/reduce.wgsl.ts only) and on
+ * one forced to the hardware variants, where lines along a contiguous axis of 128 values or more
+ * take the workgroup kernel (kernels/reduce-workgroup.wgsl.ts): the 129-long last axis, the merged
+ * all-axes reductions, the r = 100,000 lines and the 769-long NaN lines.
+ * Mutations of the workgroup kernel these tests catch, each tried: the tree's first step skipped
+ * (s from 64); ties going to the larger index; a later NaN replacing the first; the EMPTY partial
+ * of an invocation with no values winning.
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
+import { workgroupReduceKernel } from '../../kernels/reduce-workgroup.wgsl.js';
 import { reduceReference } from '../../kernels/reduce.reference.js';
 import type { ReduceOp } from '../../kernels/reduce.wgsl.js';
 import { useDevice } from '../helpers/device.js';
@@ -51,8 +60,8 @@ async function checkReduction(op: 'sum' | 'max' | 'min', data: Float32Array, sha
   y.dispose();
 }
 
-describe('reductions vs float64 reference', () => {
-  const device = useDevice();
+describe.each(['software', 'hardware'] as const)('reductions (%s variants) vs float64 reference', (kernels) => {
+  const device = useDevice({ kernels });
   const shapes = [[17], [3, 17], [5, 3, 7], [2, 3, 1, 129], [129, 3]];
 
   for (const op of ['sum', 'max', 'min'] as const) {
@@ -84,6 +93,16 @@ describe('reductions vs float64 reference', () => {
       }
       const ties = wc.tensor([1, 3, 3, 2, -1, -1], [6]);
       expect(await wc[op](ties).item()).toBe(op === 'argmax' ? 1 : 4);
+      // A long line whose extreme sits at three indices held by different invocations of a workgroup.
+      const long = new Float32Array(1000).fill(0);
+      for (const k of [700, 300, 944]) long[k] = op === 'argmax' ? 2 : -2;
+      expect(await wc[op](wc.tensor(long, [1000])).item(), 'first index on ties in a long line').toBe(300);
+      // 200 values: 56 invocations of a workgroup hold none, and their empty partials must lose.
+      const sign = op === 'argmax' ? -1 : 1;
+      const short = new Float32Array(200).fill(sign);
+      short[150] = sign / 2;
+      expect(await wc[op](wc.tensor(short, [200])).item(), 'a line shorter than a workgroup').toBe(150);
+      expect(await wc[op === 'argmax' ? 'max' : 'min'](wc.tensor(short, [200])).item()).toBe(sign / 2);
     });
   }
 
@@ -102,6 +121,14 @@ describe('reductions vs float64 reference', () => {
         expect(Array.from(await wc[op](wc.tensor(slice, shape), axis).toArray()), `${op} of ${JSON.stringify(shape)}`).toEqual(Array.from(want));
       }
     }
+  });
+
+  it('a long contiguous line runs the workgroup kernel exactly on the hardware variants', async () => {
+    const x = wc.tensor(toF32(randomArray(2 * 300, 60)), [2, 300]);
+    await wc.sum(x, 1).toArray();
+    const compiled = device().stats().pipelinesCompiled;
+    device().pipelines.get(workgroupReduceKernel('sum'));
+    expect(device().stats().pipelinesCompiled - compiled, 'pipelines compiled by asking for the workgroup kernel').toBe(kernels === 'hardware' ? 0 : 1);
   });
 
   it('mean is sum / count; an empty axis list copies', async () => {
@@ -126,6 +153,10 @@ describe('reductions vs float64 reference', () => {
     long[90_000] = NaN;
     expect(await wc.max(wc.tensor(long, [long.length])).item(), 'through the chunked path').toBeNaN();
     expect(await wc.argmin(wc.tensor(long, [long.length])).item(), 'the first NaN').toBe(70_000);
+    // NaN at 10, 100 and 266: later ones in the same invocation (266) and in a later one (100) lose.
+    const three = new Float32Array(1000).fill(1);
+    for (const k of [10, 100, 266]) three[k] = NaN;
+    expect(await wc.argmax(wc.tensor(three, [1000])).item(), 'the first of three NaN').toBe(10);
   });
 
   // The reference and the kernel agree on NaN (PyTorch's rule: max/min of a line holding NaN is NaN,
