@@ -4,7 +4,8 @@
  * four representations (diag, kfac, blockdiag, dense) and four variants (seeds.ts): exact, sampled,
  * empirical, batched.
  *
- * One minibatch at a time, inside one scope: a forward pass with the covered layers captured
+ * One minibatch at a time (addBatch, which the preconditioned replay also calls once per step on its
+ * mixed batch), inside one scope: a forward pass with the covered layers captured
  * (capture.ts), the variant's backward passes from the logits (C for exact, else one), each feeding the
  * representation's accumulator with every layer's Ã and Δ: per-sample gradients from batched matmuls,
  * never from batch-size-1 loops. No parameter gradient is computed and .grad is left alone; the model
@@ -59,43 +60,69 @@ export async function compute(model: Module, data: TensorDataset, opts: FisherOp
   const chosen = o.samples < data.n ? sampleRows(data, o.samples, generator) : data;
   const acc = accumulator(o.representation, layout);
   const capture = new LayerCapture(layers);
-  const params = model.parameters();
-  const flags = params.map((p) => p.requiresGrad);
-  const modes = model.modules().map((m) => m.training);
   const labels: { bad: Tensor | null; C: number } = { bad: null, C: 0 };
   let count = 0;
+  const restore = enterFisherMode(model, capture);
   try {
-    model.eval();
-    for (const p of params) p.requiresGrad = false;
-    capture.install();
     for (const { x, y } of new DataLoader(chosen, { batchSize: o.batchSize })) {
-      tidy(() => withGrad(true, () => {
-        const z = model.forward(x);
-        checkLogits(z, x.shape[0]!);
-        const passes = seeds(o.variant, z, y, generator);
-        passes.forEach((seed, k) => {
-          z.backward(seed, { retainGraph: k < passes.length - 1 });
-          const pass = capture.pass();
-          acc.add(o.variant === 'batched' ? pass.map((c) => c && asOneSample(c)) : pass, k === 0);
-          capture.dropDeltas();
-        });
-        acc.endBatch?.(capture.batchInputs());
-        labels.C = z.shape[1]!;
-        if (o.variant === 'empirical' || o.variant === 'batched') labels.bad = countBadLabels(labels.bad, y, labels.C);
-      }));
-      capture.clear();
+      labels.C = addBatch(OP, model, capture, acc, o.variant, x, y, generator);
+      if (o.variant === 'empirical' || o.variant === 'batched') labels.bad = countBadLabels(labels.bad, y, labels.C);
       count += o.variant === 'batched' ? 1 : x.shape[0]!;
     }
     const bad = labels.bad ? await labels.bad.item() : 0;
     if (bad > 0) throw new RangeError(`${OP}: ${bad} label${bad > 1 ? 's are' : ' is'} outside [0, ${labels.C}) (the model has ${labels.C} outputs); the '${o.variant}' Fisher uses the true labels`);
     return acc.finish(count);
   } finally {
+    restore();
     labels.bad?.dispose();
     capture.dispose();
     acc.dispose();
+    if (chosen !== data) chosen.dispose();
+  }
+}
+
+/**
+ * Puts the model in the state the Fisher's passes need: eval mode (Dropout off), no parameter requiring a
+ * gradient (backward then computes no .grad and leaves the existing ones alone), the covered layers
+ * captured. Returns the function that restores all three.
+ */
+export function enterFisherMode(model: Module, capture: LayerCapture): () => void {
+  const params = model.parameters();
+  const flags = params.map((p) => p.requiresGrad);
+  const modes = model.modules().map((m) => m.training);
+  model.eval();
+  for (const p of params) p.requiresGrad = false;
+  capture.install();
+  return () => {
+    capture.uninstall();
     params.forEach((p, i) => { p.requiresGrad = flags[i]!; });
     model.modules().forEach((m, i) => { m.training = modes[i]!; });
-    if (chosen !== data) chosen.dispose();
+  };
+}
+
+/**
+ * One minibatch into the accumulator, synchronously and without readback (in Fisher mode, see
+ * enterFisherMode): a forward pass with the covered layers captured, the variant's backward passes from
+ * the logits (C for exact, else one), each feeding `acc` with every layer's Ã and Δ, then acc.endBatch.
+ * Returns C, the number of logits. `op` names the caller in errors. The exact variant ignores y.
+ */
+export function addBatch(op: string, model: Module, capture: LayerCapture, acc: FisherAccumulator, variant: Variant, x: Tensor, y: Tensor, generator: Generator): number {
+  try {
+    return tidy(() => withGrad(true, () => {
+      const z = model.forward(x);
+      checkLogits(op, z, x.shape[0]!);
+      const passes = seeds(variant, z, y, generator);
+      passes.forEach((seed, k) => {
+        z.backward(seed, { retainGraph: k < passes.length - 1 });
+        const pass = capture.pass();
+        acc.add(variant === 'batched' ? pass.map((c) => c && asOneSample(c)) : pass, k === 0);
+        capture.dropDeltas();
+      });
+      acc.endBatch?.(capture.batchInputs());
+      return z.shape[1]!;
+    }));
+  } finally {
+    capture.clear();
   }
 }
 
@@ -121,7 +148,8 @@ function checkOptions(opts: FisherOptions): Checked {
   return { representation, variant, samples: opts.samples ?? Infinity, batchSize: opts.batchSize ?? 1024 };
 }
 
-function accumulator(representation: Representation, layout: Layout): FisherAccumulator {
+/** The representation's accumulator over `layout`. */
+export function accumulator(representation: Representation, layout: Layout): FisherAccumulator {
   switch (representation) {
     case 'diag': return new DiagAccumulator(layout);
     case 'kfac': return new KFACAccumulator(layout);
@@ -129,18 +157,18 @@ function accumulator(representation: Representation, layout: Layout): FisherAccu
   }
 }
 
-function checkLogits(z: Tensor, B: number): void {
-  if (z.rank !== 2 || z.shape[0] !== B) throw new RangeError(`${OP}: the model must return logits [N, C] for a batch of ${B}, got ${formatShape(z.shape)}`);
-  if (!z.requiresGrad) throw new RangeError(`${OP}: the model's output does not depend on any covered parameter's layer`);
+function checkLogits(op: string, z: Tensor, B: number): void {
+  if (z.rank !== 2 || z.shape[0] !== B) throw new RangeError(`${op}: the model must return logits [N, C] for a batch of ${B}, got ${formatShape(z.shape)}`);
+  if (!z.requiresGrad) throw new RangeError(`${op}: the model's output does not depend on any covered parameter's layer`);
 }
 
 /** A running count of labels outside [0, C) (one readback at the end). */
 function countBadLabels(prev: Tensor | null, y: Tensor, C: number): Tensor {
-  return noGrad(() => {
+  return tidy(() => noGrad(() => {
     const yf = cast(y, 'float32');
     const bad = add(sum(ge(yf, C)), sum(lt(yf, 0)));
     const next = keep(prev ? add(prev, bad) : bad);
     prev?.dispose();
     return next;
-  });
+  }));
 }
