@@ -22,5 +22,6 @@ export { Adam, type AdamOptions } from './optim/adam.js';
 export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
 export { StepLR, LambdaLR, ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './optim/schedulers.js';
 export { clipGradValue, clipGradNorm } from './clip.js';
+export * as functional from './functional/index.js';
 export * as io from './io/index.js';
 export * from './data/index.js';

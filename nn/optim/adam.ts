@@ -2,6 +2,9 @@
 import { adamKernel } from '../../kernels/adam.wgsl.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { checkNumber, checkOptions, describe } from '../../engine/check.js';
+import { noGrad } from '../../engine/autograd.js';
+import { add, div, mul, sqrt, square, zerosLike } from '../../engine/ops/elementwise.js';
+import { lookaheadInputs } from './lookahead.js';
 import { Optimizer, type Hyper } from './optimizer.js';
 
 export interface AdamOptions {
@@ -37,6 +40,25 @@ export class Adam extends Optimizer {
     const stepSize = this.lr / (1 - this.beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - this.beta2 ** t);
     return [stepSize, bc2Sqrt, this.beta1, this.beta2, this.eps, this.weightDecay];
+  }
+
+  /**
+   * Δθ = −stepSize·m/(√v/bc2Sqrt + eps) for each of `params`: the update step() would make now, from the
+   * moments m, v it would form (below), leaving them unchanged (hypnettorch's look-ahead). Zeros for a
+   * parameter without a gradient. New tensors, without gradient tracking.
+   */
+  lookahead(params: readonly Tensor[]): Tensor[] {
+    return noGrad(() => lookaheadInputs(this, params, this.weightDecay).map((inp, k) => {
+      if (!inp) return zerosLike(params[k]!);
+      const { g, step, slot } = inp;
+      const [stepSize, bc2Sqrt] = this.uniforms(step);
+      const m0 = slot('expAvg'), v0 = slot('expAvgSq');
+      // m = β₁·m₀ + (1 − β₁)·g, v = β₂·v₀ + (1 − β₂)·g² (m₀ = v₀ = 0 before the first step)
+      const mg = mul(g, 1 - this.beta1), vg = mul(square(g), 1 - this.beta2);
+      const m = m0 ? add(mul(m0, this.beta1), mg) : mg;
+      const v = v0 ? add(mul(v0, this.beta2), vg) : vg;
+      return mul(div(m, add(div(sqrt(v), bc2Sqrt!), this.eps)), -stepSize!);
+    }));
   }
 
   hyper(): Hyper {

@@ -2,6 +2,9 @@
 import { sgdKernel } from '../../kernels/sgd.wgsl.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { checkBoolean, checkNumber, checkOptions } from '../../engine/check.js';
+import { noGrad } from '../../engine/autograd.js';
+import { add, mul, zerosLike } from '../../engine/ops/elementwise.js';
+import { lookaheadInputs } from './lookahead.js';
 import { Optimizer, type Hyper } from './optimizer.js';
 
 export interface SGDOptions {
@@ -37,6 +40,25 @@ export class SGD extends Optimizer {
 
   protected uniforms(): number[] {
     return [this.lr, this.weightDecay, this.momentum, this.dampening];
+  }
+
+  /**
+   * Δθ = −lr·d for each of `params`: the update step() would make now (d as in the kernel: the gradient,
+   * or the momentum buffer it would form, or Nesterov's g + momentum·b), leaving the buffer unchanged
+   * (hypnettorch's look-ahead). Zeros for a parameter without a gradient. New tensors, untracked.
+   */
+  lookahead(params: readonly Tensor[]): Tensor[] {
+    return noGrad(() => lookaheadInputs(this, params, this.weightDecay).map((inp, k) => {
+      if (!inp) return zerosLike(params[k]!);
+      const { g, slot } = inp;
+      let d = g;
+      if (this.momentum !== 0) {
+        const b0 = slot('momentumBuffer');
+        const b = b0 ? add(mul(b0, this.momentum), mul(g, 1 - this.dampening)) : g;
+        d = this.nesterov ? add(g, mul(b, this.momentum)) : b;
+      }
+      return mul(d, -this.lr);
+    }));
   }
 
   hyper(): Hyper {

@@ -1,6 +1,6 @@
 // DataLoader: batches gathered on the GPU, seeded deterministic epochs, dropLast, memory.
 import { describe, expect, it } from 'vitest';
-import { tensor, tidy } from '../../../index.js';
+import { reshape, tensor, tidy } from '../../../index.js';
 import type { ImageDataset } from '../../../nn/data/datasets.js';
 import { DataLoader, TensorDataset, toDevice } from '../../../nn/data/loader.js';
 import { useDevice } from '../../helpers/device.js';
@@ -108,7 +108,7 @@ describe('DataLoader', () => {
     const x = tensor(new Float32Array(4), [4]);
     const y = tensor([0, 1], [2], { dtype: 'int32' });
     expect(() => new TensorDataset(x, y)).toThrow('TensorDataset: x [4] must have one row per label (2)');
-    expect(() => new TensorDataset(y, x)).toThrow('TensorDataset: y must be 1-D int32 labels, got float32 [4]');
+    tidy(() => expect(() => new TensorDataset(y, reshape(x, [2, 2]))).toThrow('TensorDataset: y must be 1-D int32 labels (or float32 regression targets), got float32 [2, 2]'));
     x.dispose(); y.dispose(); data.dispose();
     // Larger than one storage binding: said before anything is allocated (full Fashion-MNIST's
     // 68,000 training images are 213 MB; lavapipe binds at most 128 MiB).

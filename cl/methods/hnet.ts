@@ -1,0 +1,53 @@
+/**
+ * Method `hnet`: a task-conditioned hypernetwork with the output regulariser (von Oswald et al., ICLR 2020;
+ * cl/hnet, REFERENCE.md §11). It builds its own model — an HMLP generating every weight of a MainMLP
+ * [inputs, …main, outputs] with one head per task in the 'task' setting — and trains it with HnetRegularizer.
+ *
+ * The hypernetwork needs the task identity at training and test time (one embedding per task): in the
+ * 'domain' setting (permuted MNIST) every experience becomes its own task (the task-incremental reading of
+ * the benchmark, hypnettorch's CL1), sharing the single head; the 'class' setting, which gives no task
+ * identity, is refused (hypnettorch infers it from the outputs' entropy, not implemented here).
+ */
+import type { Experience, Scenario } from '../scenarios/experience.js';
+import { HnetModel } from '../hnet/hnet-model.js';
+import { HnetRegularizer } from '../hnet/hnet-regularizer.js';
+import { MainMLP } from '../hnet/main-mlp.js';
+import { registerMethod } from './registry.js';
+
+/** The scenario with task id = experience index in the 'domain' setting; unchanged in 'task'. */
+function withTaskIdentity(scenario: Scenario): Scenario {
+  if (scenario.setting === 'task') return scenario;
+  if (scenario.setting === 'class') throw new RangeError(`method hnet: scenario ${scenario.name} is class-incremental (no task identity), but a hypernetwork needs the task to choose its embedding; use the 'task' or 'domain' setting`);
+  const own = (e: Experience): Experience => ({ ...e, taskId: e.index });
+  return { ...scenario, experiences: scenario.experiences.map(own), ...(scenario.evaluation && { evaluation: scenario.evaluation.map(own) }), dispose: () => scenario.dispose() };
+}
+
+registerMethod({
+  name: 'hnet',
+  description: 'task-conditioned hypernetwork with the output regulariser (von Oswald et al. 2020)',
+  options: {
+    beta: { kind: 'number', min: 0, default: 0.5, help: 'strength β of the output regulariser (chosen on split MNIST task-IL seed 0 with Adam: 0.05 and 0.5 tried)' },
+    embedding: { kind: 'int', min: 1, default: 32, help: 'size of each task embedding' },
+    hidden: { kind: 'numbers', min: 1, default: [50, 50], help: "the hypernetwork's hidden layer widths" },
+    chunk: { kind: 'int', min: 0, default: 4000, help: 'generate the weights in chunks of this many outputs (0: all at once, ~9× slower a step on lavapipe: bench/hnet-step.ts)' },
+    main: { kind: 'numbers', min: 1, default: [100, 100], help: "the main network's hidden layer widths" },
+    lookahead: { kind: 'boolean', default: true, help: "regularise at θ + Δθ, the optimizer's next step" },
+    plastic: { kind: 'boolean', default: false, help: "let the regulariser train earlier tasks' embeddings" },
+  },
+  // hypnettorch trains hypernetworks with Adam; with SGD and momentum 0.9 (the MNIST recipes) the output
+  // regulariser is stiff (curvature ~2β·|h|² per output row, summed over chunks) and oscillates for β ≳ 0.1.
+  recipe: { optimizer: 'adam', lr: 0.001 },
+  regression: true,
+  scenario: withTaskIdentity,
+  model: ({ scenario, options: o, generator }) => {
+    const inputs = scenario.inputShape.reduce((a, b) => a * b, 1);
+    const main = new MainMLP([inputs, ...(o.main as number[]), scenario.outputs], { heads: scenario.heads });
+    const tasks = Math.max(...(scenario.evaluation ?? scenario.experiences).map((e) => e.taskId)) + 1;
+    const chunk = o.chunk as number;
+    return new HnetModel(main, {
+      tasks, embeddingSize: o.embedding as number, hidden: o.hidden as number[], generator,
+      ...(chunk > 0 && { chunked: true, chunkSize: chunk }),
+    });
+  },
+  plugins: ({ options: o }) => [new HnetRegularizer({ beta: o.beta as number, lookahead: o.lookahead as boolean, plastic: o.plastic as boolean })],
+});
