@@ -24,6 +24,10 @@ export interface ScenarioLoadOptions {
   normalize?: { mean: number; std: number };
   /** Fetch the class files from `${baseUrl}/0.json` … instead of node_modules (browsers). */
   baseUrl?: string;
+  /** baseUrl holds packed class files (`0.bin` …, scripts/pack-datasets.ts) instead of the JSON. */
+  packed?: boolean;
+  /** Fetches the files from baseUrl (default the global fetch). */
+  fetch?: (url: string) => Promise<Response>;
 }
 
 export const SETTINGS: readonly Setting[] = ['task', 'domain', 'class'];
@@ -41,6 +45,8 @@ export function loadOptions(opts: ScenarioLoadOptions): LoadOptions {
   if (opts.trainPerClass !== undefined) out.trainPerClass = opts.trainPerClass;
   if (opts.testPerClass !== undefined) out.testPerClass = opts.testPerClass;
   if (opts.baseUrl !== undefined) out.baseUrl = opts.baseUrl;
+  if (opts.packed !== undefined) out.packed = opts.packed;
+  if (opts.fetch !== undefined) out.fetch = opts.fetch;
   return out;
 }
 

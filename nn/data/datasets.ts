@@ -11,6 +11,7 @@
  * shuffle when training (DataLoader's `shuffle`).
  */
 import { readPackageFile } from './node.js';
+import { decodePackedClass, keptRows, type PackedClass } from './packed-class.js';
 import { parseImageJson } from './parse.js';
 
 /** Images and labels on the host. `images` is [n, ...shape] row-major. */
@@ -39,6 +40,10 @@ export interface LoadOptions {
   normalize?: { mean: number; std: number };
   /** Fetch `${baseUrl}/0.json` … `9.json` instead of reading the installed package (needed in browsers). */
   baseUrl?: string;
+  /** baseUrl holds the packed `0.bin` … `9.bin` of scripts/pack-datasets.ts (one byte per pixel) instead of the JSON. */
+  packed?: boolean;
+  /** Fetches the files from baseUrl (default the global fetch; a page passes one that shows progress or serves a cache). */
+  fetch?: (url: string) => Promise<Response>;
 }
 
 interface Source {
@@ -66,12 +71,22 @@ export function fashionMnist(opts: LoadOptions = {}): Promise<DatasetSplit> {
   return load(FASHION, opts);
 }
 
-async function readClass(src: Source, k: number, baseUrl: string | undefined): Promise<Uint8Array> {
-  if (baseUrl === undefined) return readPackageFile(src.pkg, `${src.folder}/${k}.json`, src.op);
-  const url = `${baseUrl.replace(/\/$/, '')}/${k}.json`;
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${src.op}: fetching ${url} failed: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+/** Class k's images: all of them from the JSON, or the kept head and tail of a packed file. */
+async function readClass(src: Source, k: number, opts: LoadOptions): Promise<PackedClass> {
+  if (opts.packed && opts.baseUrl === undefined) throw new TypeError(`${src.op}: packed needs baseUrl, the folder holding the packed 0.bin … 9.bin`);
+  const name = `${k}.${opts.packed ? 'bin' : 'json'}`;
+  let bytes: Uint8Array;
+  if (opts.baseUrl === undefined) {
+    bytes = await readPackageFile(src.pkg, `${src.folder}/${name}`, src.op);
+  } else {
+    const url = `${opts.baseUrl.replace(/\/$/, '')}/${name}`;
+    const res = await (opts.fetch ?? fetch)(url);
+    if (!res.ok) throw new Error(`${src.op}: fetching ${url} failed: HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  }
+  if (opts.packed) return decodePackedClass(bytes, PIXELS, `${src.op}: ${name}`);
+  const { images, n } = parseImageJson(bytes, PIXELS, src.divisor, `${src.op}: ${src.folder}/${name}`);
+  return { images, n, head: n, tail: 0 };
 }
 
 function checkCount(op: string, name: string, v: unknown, min: number): void {
@@ -110,8 +125,8 @@ async function load(src: Source, opts: LoadOptions): Promise<DatasetSplit> {
   const test: ClassPart[] = [];
   // One class file at a time: Fashion-MNIST parsed whole would hold 220 MB at once.
   for (let c = 0; c < CLASSES; c++) {
-    const bytes = await readClass(src, c, opts.baseUrl);
-    const { images, n } = parseImageJson(bytes, PIXELS, src.divisor, `${src.op}: ${src.folder}/${c}.json`);
+    const cls = await readClass(src, c, opts);
+    const n = cls.n;
     if (n < testPer) throw new RangeError(`${src.op}: class ${c} has ${n} images, fewer than testPerClass = ${testPer}`);
     let trainEnd = trainPer === 'all' ? n - testPer : Math.min(trainPer, n - testPer);
     if (opts.trainSubset !== undefined) {
@@ -121,8 +136,8 @@ async function load(src: Source, opts: LoadOptions): Promise<DatasetSplit> {
       }
       trainEnd = want;
     }
-    train.push(part(images, 0, trainEnd));
-    test.push(part(images, n - testPer, n));
+    train.push(part(cls.images, ...keptRows(cls, 0, trainEnd, `${src.op}: class ${c}`)));
+    test.push(part(cls.images, ...keptRows(cls, n - testPer, n, `${src.op}: class ${c}`)));
   }
   return { train: assemble(train, opts.normalize), test: assemble(test, opts.normalize) };
 }

@@ -1,0 +1,40 @@
+// @ts-check
+/**
+ * Runs in Chromium beside the browser build (as /index.js): the kernels of one training step — conv2d
+ * forward and backward (unfold + matmul + fold), softmax, cross-entropy forward and backward, a sum
+ * reduction — on the page's WebGPU device, returning the numbers for the Node side (kernels.test.ts)
+ * to compare with the float64 references.
+ */
+import * as wc from './index.js';
+
+/**
+ * @param {{
+ *   conv: { xShape: number[], wShape: number[], yShape: number[], opts: object, x: number[], w: number[], b: number[], g: number[] },
+ *   softmax: { shape: number[], x: number[] },
+ *   ce: { N: number, C: number, logits: number[], labels: number[] },
+ *   sum: { shape: number[], axis: number, x: number[] },
+ * }} input
+ */
+export async function run(input) {
+  const device = await wc.initDevice();
+  const { conv, softmax, ce, sum } = input;
+  const x = wc.tensor(conv.x, conv.xShape, { requiresGrad: true });
+  const w = wc.tensor(conv.w, conv.wShape, { requiresGrad: true });
+  const b = wc.tensor(conv.b, [conv.wShape[0]], { requiresGrad: true });
+  const y = wc.conv2d(x, w, { ...conv.opts, bias: b });
+  y.backward(wc.tensor(conv.g, conv.yShape));
+  const logits = wc.tensor(ce.logits, [ce.N, ce.C], { requiresGrad: true });
+  const loss = wc.crossEntropy(logits, wc.tensor(ce.labels, [ce.N], { dtype: 'int32' }));
+  loss.backward();
+  const read = async (/** @type {wc.Tensor | null} */ t) => {
+    if (!t) throw new Error('a gradient is missing');
+    return Array.from(await t.toArray());
+  };
+  return {
+    backend: device.backend,
+    conv: { y: await read(y), dx: await read(x.grad), dw: await read(w.grad), db: await read(b.grad) },
+    softmax: await read(wc.softmax(wc.tensor(softmax.x, softmax.shape), -1)),
+    ce: { loss: await loss.item(), dlogits: await read(logits.grad) },
+    sum: await read(wc.sum(wc.tensor(sum.x, sum.shape), sum.axis)),
+  };
+}

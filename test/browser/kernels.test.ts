@@ -1,0 +1,126 @@
+/**
+ * The kernels of a training step inside Chromium's WebGPU (SwiftShader without a GPU), checked against
+ * the same float64 references and error bounds as on Dawn (test/kernels/*.test.ts, where each bound is
+ * derived): the page (kernels-page.js) runs conv2d forward and backward, softmax, cross-entropy forward
+ * and backward and a sum on the browser build; this file computes the references.
+ *
+ * Bounds (ε₃₂ = 2⁻²³; any order of m float32 products and sums errs by at most m·ε₃₂·Σ|terms|; twice that allowed):
+ *   conv2d y: K + 1 terms (K = Cin·kh·kw, and the bias) → 2(K + 1)·ε₃₂·(Σ|x||w| + |b|)
+ *          dx: Cout + kh·kw → 2(Cout + kh·kw)·ε₃₂·Σ|g||w|;  dw: L + N (L = Ho·Wo) → 2(L + N)·ε₃₂·Σ|g||x|;  db likewise with Σ|g|
+ *   softmax (inputs in [−1, 1], r per line): relative (40 + r)·ε₃₂ (WGSL's exp to 3 + 2|x| ULP, the sum, the division)
+ *   cross-entropy, mean of N rows of C logits in [−4, 4]: each row to 2⁻²¹ + (20 + C)·ε₃₂ + 3·ε₃₂·log C absolute, the
+ *     mean adds (N + 2)·ε₃₂·Σ|row|/N; dlogits (p − onehot)/N to ((40 + C)·ε₃₂·(|p − onehot| + 1) + 3·ε₃₂·|p − onehot|)/N
+ *   sum of r values: r·ε₃₂·Σ|x|
+ * Mutations tried: the page's conv2d without its bias (y fails); dlogits not divided by N on the
+ * reference side (fails); the softmax tolerance cut to ε₃₂/8 (fails: the page's values are not the
+ * reference rounded, so the check compares real results).
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conv2dBackwardReference, conv2dReference, type ConvShapes } from '../../kernels/conv2d.reference.js';
+import { crossEntropyBackwardReference, crossEntropyReference } from '../../kernels/cross-entropy.reference.js';
+import { reduceReference } from '../../kernels/reduce.reference.js';
+import { softmaxReference } from '../../kernels/softmax.reference.js';
+import { windowGeometry } from '../../engine/ops/window2d.js';
+import { expectWithin } from '../helpers/error-bounds.js';
+import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
+import { launchChromium, type Chromium } from './chromium.js';
+import { serveStatic, type StaticServer } from './static-server.js';
+
+const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const abs = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
+const scaled = (a: ArrayLike<number>, k: number) => Float64Array.from(a, (v) => k * v);
+const list = (a: ArrayLike<number>) => Array.from(a);
+
+// conv2d: two samples, 3 → 4 channels, a 3×3 kernel with stride 2 and padding 1 on 9×8 images.
+const N = 2, Cin = 3, Cout = 4, kh = 3, kw = 3;
+const xShape = [N, Cin, 9, 8], wShape = [Cout, Cin, kh, kw], opts = { stride: 2, padding: 1 };
+const shapes: ConvShapes = { N, Cin, Cout, w: windowGeometry('test', xShape, [kh, kw], opts) };
+const yShape = [N, Cout, ...shapes.w.out];
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const conv = {
+  xShape, wShape, yShape, opts,
+  x: toF32(randomArray(size(xShape), 1)), w: toF32(randomArray(size(wShape), 2)), b: toF32(randomArray(Cout, 3)), g: toF32(randomArray(size(yShape), 4)),
+};
+const softmax = { shape: [7, 33], x: toF32(randomArray(7 * 33, 5)) };
+const CE_N = 17, CE_C = 10;
+const ce = { N: CE_N, C: CE_C, logits: toF32(randomArray(CE_N * CE_C, 6, -4, 4)), labels: Int32Array.from({ length: CE_N }, (_, n) => (n * 7) % CE_C) };
+const sum = { shape: [5, 301], axis: 1, x: toF32(randomArray(5 * 301, 7)) };
+
+interface PageResult {
+  backend: string;
+  conv: { y: number[]; dx: number[]; dw: number[]; db: number[] };
+  softmax: number[];
+  ce: { loss: number; dlogits: number[] };
+  sum: number[];
+}
+
+describe('kernels in Chromium vs float64 references', () => {
+  let server: StaticServer | undefined;
+  let browser: Chromium | undefined;
+  let r: PageResult;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [file('../../scripts/build-browser.mjs')], { stdio: 'pipe' });
+    server = await serveStatic({
+      '/': file('./index.html'),
+      '/kernels-page.js': file('./kernels-page.js'),
+      '/index.js': file('../../dist/browser/index.js'),
+      '/index.js.map': file('../../dist/browser/index.js.map'),
+    });
+    browser = await launchChromium();
+    const page = browser.context.pages()[0] ?? await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.origin}/`);
+    const input = {
+      conv: { ...conv, x: list(conv.x), w: list(conv.w), b: list(conv.b), g: list(conv.g) },
+      softmax: { shape: softmax.shape, x: list(softmax.x) },
+      ce: { N: CE_N, C: CE_C, logits: list(ce.logits), labels: list(ce.labels) },
+      sum: { ...sum, x: list(sum.x) },
+    };
+    r = await page.evaluate(`import('/kernels-page.js').then((m) => m.run(${JSON.stringify(input)}))`)
+      .catch((e: Error) => { throw new Error(`${e.message}\npage errors: ${errors.join('\n') || 'none'}`); }) as PageResult;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('runs on the browser backend', () => {
+    expect(r.backend).toBe('browser');
+  });
+
+  it('conv2d forward and backward (x, w, bias)', () => {
+    const K = Cin * kh * kw, L = shapes.w.out[0] * shapes.w.out[1];
+    expectWithin(r.conv.y, conv2dReference(conv.x, conv.w, shapes, conv.b), scaled(conv2dReference(abs(conv.x), abs(conv.w), shapes, abs(conv.b)), 2 * (K + 1) * EPS32), 'conv2d y');
+    const want = conv2dBackwardReference(conv.g, conv.x, conv.w, shapes);
+    const bound = conv2dBackwardReference(abs(conv.g), abs(conv.x), abs(conv.w), shapes);
+    expectWithin(r.conv.dx, want.dx, scaled(bound.dx, 2 * (Cout + kh * kw) * EPS32), 'conv2d dx');
+    expectWithin(r.conv.dw, want.dw, scaled(bound.dw, 2 * (L + N) * EPS32), 'conv2d dw');
+    expectWithin(r.conv.db, want.db, scaled(bound.db, 2 * (L + N) * EPS32), 'conv2d db');
+  });
+
+  it('softmax along the last axis', () => {
+    const [outer, len] = softmax.shape as [number, number];
+    const want = softmaxReference('softmax', softmax.x, outer, len, 1);
+    expectWithin(r.softmax, want, scaled(want, (40 + len) * EPS32), 'softmax');
+  });
+
+  it('cross-entropy (mean) and its gradient', () => {
+    const rows = crossEntropyReference(ce.logits, ce.labels, CE_N, CE_C);
+    const rowAtol = 2 ** -21 + (20 + CE_C) * EPS32 + 3 * EPS32 * Math.log(CE_C);
+    const want = rows.reduce((a, b) => a + b, 0) / CE_N;
+    expect(Math.abs(r.ce.loss - want), `loss ${r.ce.loss}, expected ${want}`).toBeLessThanOrEqual(rowAtol + ((CE_N + 2) * EPS32 * abs(rows).reduce((a, b) => a + b, 0)) / CE_N);
+    const dlogits = crossEntropyBackwardReference(ce.logits, ce.labels, new Float64Array(CE_N).fill(1 / CE_N), CE_N, CE_C);
+    const bound = dlogits.map((d) => { const p = Math.abs(d * CE_N); return ((40 + CE_C) * EPS32 * (p + 1) + 3 * EPS32 * p) / CE_N; });
+    expectWithin(r.ce.dlogits, dlogits, bound, 'dlogits');
+  });
+
+  it('sum along an axis of 301', () => {
+    const [outer, len] = sum.shape as [number, number];
+    expectWithin(r.sum, reduceReference('sum', sum.x, outer, len, 1), scaled(reduceReference('sum', abs(sum.x), outer, len, 1), len * EPS32), 'sum');
+  });
+});
