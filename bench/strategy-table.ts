@@ -1,7 +1,7 @@
 /**
  * The README's table for the strategy loop's benchmarks: each (scenario, setting, method) run with the
  * scenario's recipe over several seeds, ACC and BWT as mean ± std (points), and the mean run time,
- * beside the reference numbers issue #11 gives (the peers' reference code on our default split).
+ * beside the reference numbers issues #11 and #13 give (the peers' reference code on our default split).
  *
  *   npx tsx bench/strategy-table.ts [--seeds 0,1,2] [--rows split] [--out results.json]
  */
@@ -27,6 +27,14 @@ const ROWS: { label: string; config: Omit<ExperimentConfig, 'seed'>; reference: 
   { label: 'split MNIST task-IL, EWC (λ = 100)', config: { scenario: 'split-mnist', method: 'ewc', scenarioOptions: { setting: 'task' }, methodOptions: { lambda: 100 } }, reference: '97.9' },
   { label: 'permuted MNIST, RWalk (λ = 3)', config: { scenario: 'permuted-mnist', method: 'rwalk', methodOptions: { lambda: 3 } }, reference: '88.0' },
   { label: 'split MNIST task-IL, RWalk (λ = 3)', config: { scenario: 'split-mnist', method: 'rwalk', scenarioOptions: { setting: 'task' }, methodOptions: { lambda: 3 } }, reference: '97.5' },
+  { label: 'permuted MNIST, LwF (α = 1, T = 2)', config: { scenario: 'permuted-mnist', method: 'lwf', methodOptions: { alpha: [1], temperature: 2 } }, reference: '84.8' },
+  { label: 'permuted MNIST, LwF (α = 1, T = 2, per-task teachers)', config: { scenario: 'permuted-mnist', method: 'lwf', methodOptions: { alpha: [1], temperature: 2, 'per-task-teachers': true } }, reference: '84.8' },
+  { label: 'permuted MNIST, replay (500)', config: { scenario: 'permuted-mnist', method: 'replay', methodOptions: { buffer: 500 } }, reference: '88.4' },
+  { label: 'split MNIST task-IL, LwF (α = 1, T = 2)', config: { scenario: 'split-mnist', method: 'lwf', scenarioOptions: { setting: 'task' }, methodOptions: { alpha: [1], temperature: 2 } }, reference: '98.0' },
+  { label: 'split MNIST task-IL, replay (500)', config: { scenario: 'split-mnist', method: 'replay', scenarioOptions: { setting: 'task' }, methodOptions: { buffer: 500 } }, reference: '97.5' },
+  { label: 'split MNIST class-IL, replay (500)', config: { scenario: 'split-mnist', method: 'replay', scenarioOptions: { setting: 'class' }, methodOptions: { buffer: 500 } }, reference: '77.1' },
+  { label: 'split MNIST task-IL, hnet', config: { scenario: 'split-mnist', method: 'hnet', scenarioOptions: { setting: 'task' } }, reference: '—' },
+  { label: 'permuted MNIST, hnet', config: { scenario: 'permuted-mnist', method: 'hnet' }, reference: '—' },
   { label: 'split MNIST task-IL, naive', config: { scenario: 'split-mnist', method: 'naive', scenarioOptions: { setting: 'task' } }, reference: '96.9' },
   { label: 'split MNIST task-IL, joint', config: { scenario: 'split-mnist', method: 'joint', scenarioOptions: { setting: 'task' } }, reference: '98.1' },
   { label: 'split MNIST class-IL, naive', config: { scenario: 'split-mnist', method: 'naive', scenarioOptions: { setting: 'class' } }, reference: '18.6' },

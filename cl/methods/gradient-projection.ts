@@ -17,6 +17,7 @@ import type { Module } from '../../nn/module.js';
 import { checkSamples, forwardOverTraining, type SampleOptions } from './collect-passes.js';
 import type { ProjectionCalculator } from '../gradproj/calculators/calculator.js';
 import { GradientProjection } from '../gradproj/gradient-projection.js';
+import { protectedShares } from '../gradproj/protected-share.js';
 import type { ExperienceContext, LoadablePluginState, PluginState, StrategyPlugin } from '../strategy/plugin.js';
 
 export interface GradientProjectionPluginOptions extends SampleOptions {
@@ -55,6 +56,11 @@ export class GradientProjectionPlugin implements StrategyPlugin {
 
   async afterExperience(ctx: ExperienceContext): Promise<void> {
     await this.bound().collect(() => forwardOverTraining(ctx.model, ctx.experience, this.opts));
+  }
+
+  /** The share of each projected layer's input space protected after the experience (protected-share.ts). */
+  async report(): Promise<{ protectedShare: number[] }> {
+    return { protectedShare: await protectedShares(this.bound().projectors) };
   }
 
   state(): PluginState {

@@ -13,6 +13,7 @@
 import type { Module } from '../../nn/module.js';
 import { GradProjLayer, type AdamStepOptions, type RmsStepOptions, type SgdStepOptions } from '../gradproj/grad-proj-layer.js';
 import { gradprojLayers, projComputation } from '../gradproj/proj-computation.js';
+import { protectedShares } from '../gradproj/protected-share.js';
 import { checkSamples, forwardOverTraining, type SampleOptions } from './collect-passes.js';
 import type { ExperienceContext, LoadablePluginState, PluginState, StepOptimizer, StrategyPlugin } from '../strategy/plugin.js';
 
@@ -43,6 +44,11 @@ export class GradProjLayersPlugin implements StrategyPlugin {
   async afterExperience(ctx: ExperienceContext): Promise<void> {
     if (this.opts.project === false) return;
     await projComputation(ctx.model, () => forwardOverTraining(ctx.model, ctx.experience, this.opts));
+  }
+
+  /** The share of each layer's input space protected after the experience (protected-share.ts; 0 with projection off). */
+  async report(): Promise<{ protectedShare: number[] }> {
+    return { protectedShare: await protectedShares(this.layers.map((l) => (this.opts.project === false ? null : l.projector))) };
   }
 
   state(): PluginState {

@@ -7,6 +7,7 @@
  * orthocl layers or on an ordinary model), plugins for the strategy loop, and a view of the scenario
  * (joint training trains once on every experience).
  */
+import type { Generator } from '../../engine/random.js';
 import type { Module } from '../../nn/module.js';
 import type { ProjectionCalculator } from '../gradproj/calculators/calculator.js';
 import type { Scenario } from '../scenarios/experience.js';
@@ -43,6 +44,12 @@ export interface MethodSpec {
   plugins?(ctx: MethodContext): StrategyPlugin[];
   /** The stream this method trains on, when not the scenario's (joint: one experience of everything). */
   scenario?(scenario: Scenario): Scenario | Promise<Scenario>;
+  /** The model, when the method builds its own (a hypernetwork) instead of the scenario recipe's. */
+  model?(ctx: Omit<MethodContext, 'model'> & { generator: Generator }): Module;
+  /** The optimizer the method trains with by default, over the scenario recipe's (flags still win). */
+  recipe?: { optimizer?: 'sgd' | 'adam'; lr?: number; momentum?: number };
+  /** Its plugins also serve regression scenarios (a plugin-free method always does). */
+  regression?: boolean;
 }
 
 const METHODS = new Map<string, MethodSpec>();

@@ -12,3 +12,4 @@ export { rotatedMnist, rotatedMnistScenario, SEED_NORMALIZATION, type DomainTask
 export { fromDatasets, type ExperienceData, type FromDatasetsOptions } from './from-datasets.js';
 export { fromIdx, idxDataset, IDX_FILES, type IdxOptions, type IdxNames } from './from-idx.js';
 export { jointScenario } from './joint.js';
+export { polynomialRegression, POLYNOMIAL_TASKS, type PolynomialRegressionOptions, type RegressionScenario, type RegressionTask } from './polynomial-regression.js';

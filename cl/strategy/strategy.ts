@@ -13,7 +13,7 @@
  */
 import { add, getDevice, keep, tidy, type Tensor } from '../../engine/index.js';
 import { clipGradValue } from '../../nn/clip.js';
-import { DataLoader, type Batch } from '../../nn/data/loader.js';
+import { DataLoader, type Batch, type TensorDataset } from '../../nn/data/loader.js';
 import { crossEntropy } from '../../nn/losses/cross-entropy.js';
 import type { Module } from '../../nn/module.js';
 import { decode, encode } from '../../nn/io/format.js';
@@ -21,9 +21,9 @@ import { load as loadFile, save as saveFile } from '../../nn/io/node.js';
 import { accuracy } from '../eval/accuracy.js';
 import { checkpointContents, checkpointMeta, restoreCheckpoint } from './checkpoint.js';
 import type { Experience, Scenario } from '../scenarios/experience.js';
-import { headMaskedLogits, selectHead } from './heads.js';
+import { headMaskedLogits, selectHead, type TaskMixedBatch } from './heads.js';
 import type { ExperienceContext, IterationContext, StepOptimizer, StrategyPlugin } from './plugin.js';
-import { metricsOf, type StrategyResult, type StrategyTimings } from './result.js';
+import { metricsOf, type StrategyResult, type StrategyTimings, type UnlearningRecord } from './result.js';
 
 export interface StrategyOptions {
   model: Module;
@@ -31,6 +31,8 @@ export interface StrategyOptions {
   optimizer: (params: Tensor[]) => StepOptimizer;
   /** loss(output, labels), default cross-entropy. */
   loss?: (output: Tensor, labels: Tensor) => Tensor;
+  /** The score of the matrix on one test set, default accuracy (regression: cl/eval's meanSquaredError). */
+  score?: (model: Module, data: TensorDataset) => Promise<number>;
   plugins?: readonly StrategyPlugin[];
   epochs: number;
   batchSize: number;
@@ -61,10 +63,16 @@ export interface Progress {
 }
 
 export interface RunOptions {
-  onProgress?: (p: Progress) => void;
+  /**
+   * Called every progressEvery steps. A returned promise holds the run until it settles (the app's
+   * pause, its live evaluation); that wait is left out of timings and seconds.
+   */
+  onProgress?: (p: Progress) => void | Promise<void>;
   signal?: AbortSignal;
   /** Called after each experience with the strategy (checkpoints: `strategy.save(path)`). */
   afterExperience?: (strategy: Strategy) => void | Promise<void>;
+  /** After the last experience, unlearn these experiences (0-based indices; Strategy.unlearn). Checked before training. */
+  unlearn?: readonly number[];
 }
 
 /** Lets timers and callbacks run during a long loop: setImmediate in Node (setTimeout(0) waits ≥ 1 ms there). */
@@ -88,8 +96,11 @@ export class Strategy {
   readonly config: Record<string, unknown>;
   private readonly makeOptimizer: (params: Tensor[]) => StepOptimizer;
   private readonly loss: (output: Tensor, labels: Tensor) => Tensor;
+  private readonly score: (model: Module, data: TensorDataset) => Promise<number>;
   private readonly progressEvery: number;
   private opt: StepOptimizer | null = null;
+  /** Milliseconds spent waiting on onProgress promises (not training time). */
+  private held = 0;
 
   /** Rows of the accuracy matrix so far (one per trained experience). */
   matrix: number[][] = [];
@@ -99,6 +110,12 @@ export class Strategy {
   completed = 0;
   seconds = 0;
   timings: StrategyTimings = { train: 0, evaluation: 0, plugins: 0 };
+  /** Each reporting plugin's report() after every experience, by plugin name. */
+  reports: Record<string, unknown[]> = {};
+  /** One record per unlearn() call. */
+  unlearning: UnlearningRecord[] = [];
+  /** What the last run() evaluated on (unlearn()'s default). */
+  private evaluatedOn: readonly Experience[] | null = null;
 
   constructor(opts: StrategyOptions) {
     if (!opts || typeof opts !== 'object') throw new TypeError('Strategy: expected an options object { model, optimizer, epochs, batchSize, seed, ... }');
@@ -107,6 +124,7 @@ export class Strategy {
     this.model = opts.model;
     this.makeOptimizer = opts.optimizer;
     this.loss = opts.loss ?? ((out, y) => crossEntropy(out, y));
+    this.score = opts.score ?? ((model, data) => accuracy(model, data));
     this.plugins = [...(opts.plugins ?? [])];
     this.plugins.forEach((p, i) => { if (!p || typeof p.name !== 'string') throw new TypeError(`Strategy: options.plugins[${i}] must be a plugin with a name`); });
     for (const p of this.plugins) p.bind?.(this.model);
@@ -149,7 +167,7 @@ export class Strategy {
     for (let epoch = 0; epoch < this.epochs; epoch++) {
       ctx.epoch = epoch;
       for (const p of this.plugins) await p.beforeEpoch?.(ctx);
-      const start = performance.now();
+      let start = performance.now();
       let step = 0;
       for (const batch of loader) {
         const boundary = ++step % this.progressEvery === 0 || step === loader.length;
@@ -161,7 +179,11 @@ export class Strategy {
             throw new Error(`Strategy: training diverged (method ${this.method}): the loss is ${value} at experience ${experience.index} (${experience.name}), epoch ${epoch + 1}/${this.epochs}, step ${step}/${loader.length}; lower the learning rate or the method's strength`);
           }
           if (run.signal?.aborted) throw abortError();
-          run.onProgress?.({ experience: experience.index, experiences: experiences.length, epoch, epochs: this.epochs, step, steps: loader.length, loss: value });
+          const holdStart = performance.now();
+          await run.onProgress?.({ experience: experience.index, experiences: experiences.length, epoch, epochs: this.epochs, step, steps: loader.length, loss: value });
+          const held = performance.now() - holdStart;
+          start += held;
+          this.held += held;
           await yieldToEventLoop();
         }
       }
@@ -172,6 +194,7 @@ export class Strategy {
     }
     ctx.epoch = this.epochs;
     await this.timed('plugins', () => this.each(async (p) => p.afterExperience?.(ctx)));
+    for (const p of this.plugins) if (p.report) (this.reports[p.name] ??= []).push(await p.report());
     if (evaluateOn) {
       const row = await this.evaluate(evaluateOn);
       curve.push(row);
@@ -186,7 +209,7 @@ export class Strategy {
     return tidy(() => {
       const ctx: { -readonly [K in keyof IterationContext]: IterationContext[K] } = { ...base, iteration, batch, output: null, loss: null };
       for (const p of this.plugins) ctx.batch = p.beforeIteration?.(ctx) ?? ctx.batch;
-      const mixed = base.experience.mixedTasks;
+      const mixed = (ctx.batch as TaskMixedBatch).mixedTasks ?? base.experience.mixedTasks;
       selectHead(this.model, mixed ? 'all' : base.experience.taskId);
       const output = this.model.forward(ctx.batch.x);
       ctx.output = mixed ? headMaskedLogits(output, ctx.batch.y, mixed) : output;
@@ -207,15 +230,16 @@ export class Strategy {
     });
   }
 
-  /** Accuracy on each experience's test set (its head selected), in eval mode; one readback each. */
-  async evaluate(experiences: readonly Experience[]): Promise<number[]> {
+  /** Accuracy on each experience's test set (its head selected), in eval mode; one readback each. Unlearned experiences (`skip`) are not evaluated: NaN. */
+  async evaluate(experiences: readonly Experience[], skip: readonly number[] = this.unlearned): Promise<number[]> {
     const start = performance.now();
     for (const p of this.plugins) await p.beforeEval?.(this.model);
     const row: number[] = [];
     for (const e of experiences) {
+      if (skip.includes(e.index)) { row.push(Number.NaN); continue; }
       if (e.test.n === 0) throw new RangeError(`Strategy.evaluate: experience ${e.index} (${e.name}) has an empty test set`);
       selectHead(this.model, e.taskId);
-      row.push(await accuracy(this.model, e.test));
+      row.push(await this.score(this.model, e.test));
     }
     for (const p of this.plugins) await p.afterEval?.(this.model);
     this.timings.evaluation += (performance.now() - start) / 1000;
@@ -233,18 +257,66 @@ export class Strategy {
     if (this.completed > scenario.experiences.length) {
       throw new RangeError(`Strategy.run: this strategy has trained ${this.completed} experiences, the scenario ${scenario.name} has ${scenario.experiences.length}`);
     }
+    if (opts.unlearn) this.checkUnlearnable('Strategy.run: options.unlearn', opts.unlearn, scenario.experiences.length);
+    this.evaluatedOn = evaluateOn;
     this.untrained ??= await this.evaluate(evaluateOn);
     let mark = start;
     for (let i = this.completed; i < scenario.experiences.length; i++) {
       if (opts.signal?.aborted) throw abortError();
+      const heldBefore = this.held;
       await this.train(scenario.experiences[i]!, scenario.experiences, opts, evaluateOn);
       const now = performance.now();
-      this.seconds += (now - mark) / 1000;
+      this.seconds += (now - mark - (this.held - heldBefore)) / 1000;
       mark = now;
       await opts.afterExperience?.(this);
       mark = performance.now();
     }
+    if (opts.unlearn) await this.unlearn(opts.unlearn, evaluateOn);
     return this.result(scenario);
+  }
+
+  /** Experiences unlearned so far, in order. */
+  get unlearned(): number[] {
+    return this.unlearning.flatMap((u) => u.tasks);
+  }
+
+  /**
+   * Amnesiac unlearning (Graves et al. 2021; cl/unlearning/update-recorder.ts): subtracts the recorded
+   * updates of experiences `tasks` (0-based indices) from the model, lets every other plugin drop them
+   * (LwF: its teachers) and leaves them out of later evaluations (NaN there: not measured). Records and
+   * returns the accuracy on every evaluation experience before and after, and the seconds the unlearning
+   * itself took (evaluations excluded). Needs exactly one plugin that records updates.
+   */
+  async unlearn(tasks: readonly number[], evaluateOn: readonly Experience[] | null = this.evaluatedOn): Promise<UnlearningRecord> {
+    this.checkUnlearnable('Strategy.unlearn', tasks, this.completed);
+    if (!evaluateOn) throw new Error('Strategy.unlearn: nothing to evaluate on: run() the scenario first, or pass the experiences to evaluate');
+    const earlier = this.unlearned;
+    const before = await this.evaluate(evaluateOn, earlier);
+    const start = performance.now();
+    const recorders = this.plugins.filter((p) => p.recordsUpdates);
+    for (const p of [...recorders, ...this.plugins.filter((q) => !q.recordsUpdates)]) p.unlearn?.(tasks, this.model);
+    await getDevice().sync();
+    const seconds = (performance.now() - start) / 1000;
+    const after = await this.evaluate(evaluateOn, earlier);
+    const record: UnlearningRecord = { tasks: [...tasks], before, after, seconds };
+    this.unlearning.push(record);
+    return record;
+  }
+
+  /** Throws unless `tasks` are distinct experiences below `trained`, not unlearned yet, and one plugin records updates. */
+  private checkUnlearnable(op: string, tasks: readonly number[], trained: number): void {
+    const recorders = this.plugins.filter((p) => p.recordsUpdates);
+    if (recorders.length !== 1) {
+      throw new RangeError(recorders.length
+        ? `${op}: ${recorders.length} plugins record updates (${recorders.map((p) => p.name).join(', ')}); unlearning subtracts one record, keep one`
+        : `${op}: method ${this.method} records no parameter updates to subtract; use one that does (cl.methods.AmnesiacLwF, --method amnesiac-lwf) or add cl.methods.UpdateRecorder to the plugins`);
+    }
+    if (!Array.isArray(tasks) || !tasks.length) throw new TypeError(`${op}: expected a non-empty list of experience indices, got ${JSON.stringify(tasks)}`);
+    for (const t of tasks) {
+      if (!Number.isInteger(t) || t < 0 || t >= trained) throw new RangeError(`${op}: experience ${JSON.stringify(t)} was not trained (trained: ${trained ? `0..${trained - 1}` : 'none'})`);
+      if (this.unlearned.includes(t)) throw new RangeError(`${op}: experience ${t} is unlearned already`);
+    }
+    if (new Set(tasks).size !== tasks.length) throw new RangeError(`${op}: experience indices repeat: ${tasks.join(', ')}`);
   }
 
   /** The result so far (run() returns it at the end). */
@@ -255,11 +327,13 @@ export class Strategy {
       config: { setting: scenario.setting, ...this.config },
       experiences: (scenario.evaluation ?? scenario.experiences).map((e) => e.name),
       accuracyMatrix: this.matrix.map((r) => [...r]),
-      ...metricsOf(this.matrix, this.untrained ?? []),
+      ...metricsOf(this.matrix, this.untrained ?? [], this.unlearned.filter((j) => this.matrix.some((row) => Number.isNaN(row[j])))),
       curves: this.curves,
       untrained: this.untrained ?? [],
       seconds: this.seconds,
       timings: { ...this.timings },
+      ...(Object.keys(this.reports).length ? { reports: structuredClone(this.reports) } : {}),
+      ...(this.unlearning.length ? { unlearning: this.unlearning.map((u) => ({ ...u, tasks: [...u.tasks], before: [...u.before], after: [...u.after] })) } : {}),
     };
   }
 
@@ -294,7 +368,7 @@ export class Strategy {
    * (epochs, batch size, seed, …) with the given model, optimizer factory and plugins — built as for the
    * saved run — which get the saved weights and states. run() then trains the remaining experiences.
    */
-  static async load(source: string | ArrayBuffer, opts: Pick<StrategyOptions, 'model' | 'optimizer' | 'plugins' | 'loss'>): Promise<Strategy> {
+  static async load(source: string | ArrayBuffer, opts: Pick<StrategyOptions, 'model' | 'optimizer' | 'plugins' | 'loss' | 'score' | 'progressEvery'>): Promise<Strategy> {
     const where = typeof source === 'string' ? `Strategy.load ${source}` : 'Strategy.load';
     const decoded = typeof source === 'string' ? await loadFile(source) : decode(source);
     const meta = checkpointMeta(decoded, where);

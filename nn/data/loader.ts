@@ -32,7 +32,7 @@ export class TensorDataset {
 
   constructor(x: Tensor | PackedImages, y: Tensor) {
     checkTensor('TensorDataset', 'y', y);
-    if (y.dtype !== 'int32' || y.rank !== 1) throw new TypeError(`TensorDataset: y must be 1-D int32 labels, got ${y.dtype} [${y.shape.join(', ')}]`);
+    if (y.rank !== 1 || (y.dtype !== 'int32' && y.dtype !== 'float32')) throw new TypeError(`TensorDataset: y must be 1-D int32 labels (or float32 regression targets), got ${y.dtype} [${y.shape.join(', ')}]`);
     if (x instanceof PackedImages) {
       if (x.n !== y.size) throw new RangeError(`TensorDataset: ${x.n} packed images must have one label each (${y.size})`);
     } else {
@@ -145,6 +145,8 @@ export interface Batch {
   x: Tensor;
   /** [b] int32 labels. */
   y: Tensor;
+  /** The dataset rows of this batch, on the host (a DataLoader sets it; plugins such as replay read it). */
+  indices?: Int32Array;
 }
 
 /**
@@ -214,7 +216,7 @@ export class DataLoader implements Iterable<Batch> {
         disposeBatch(batch);
         const ids = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
         const index = tensor(ids, [ids.length], { dtype: 'int32', device: dataset.device });
-        batch = { x: keep(dataset.rows(index)), y: keep(gather(dataset.y, index, 0)) };
+        batch = { x: keep(dataset.rows(index)), y: keep(gather(dataset.y, index, 0)), indices: ids };
         index.dispose();
         yield batch;
       }

@@ -155,6 +155,29 @@ describe('cl.Strategy', () => {
     await resumeMatches(() => [new cl.methods.GradientProjectionPlugin({ calculator: () => new cl.GPM({ R: 0.05 }), samples: 100, seed: 2 })], true);
   });
 
+  it("projection reports the protected share of each layer's input space after every experience: 1 − tr(P)/d, growing; the CLI table prints it", async () => {
+    const model = mlp(scenario, 3);
+    const plugin = new cl.methods.GradientProjectionPlugin({ calculator: () => new cl.GPM({ R: 0.05 }), samples: 100, seed: 2 });
+    const s = new cl.Strategy({ model, optimizer: sgd, plugins: [plugin], epochs: 1, batchSize: 16, seed: 7 });
+    const r = await s.run(scenario);
+    const shares = (r.reports!['gradient-projection'] as { protectedShare: number[] }[]).map((x) => x.protectedShare);
+    expect(shares).toHaveLength(5);
+    // the projected layer is the 784-wide hidden layer (with its bias column: d = 785); the head is not projected
+    const P = plugin.state().tensors['0/projector']!;
+    const p = await P.data();
+    let trace = 0;
+    for (let i = 0; i < 785; i++) trace += p[i * 785 + i]!;
+    expect(shares[4]![0]).toBeCloseTo(1 - trace / 785, 5);
+    for (let t = 1; t < 5; t++) expect(shares[t]![0]!).toBeGreaterThanOrEqual(shares[t - 1]![0]! - 1e-6);
+    expect(shares[0]![0]!).toBeGreaterThan(0);
+    expect(shares[4]![0]!).toBeLessThan(1);
+    const { formatResult } = await import('../../cli/format-result.js');
+    expect(formatResult(r)).toContain(`after ${r.experiences[4]}`.padEnd(8));
+    expect(formatResult(r)).toMatch(/protected share of each projected layer's input space/);
+    s.dispose();
+    model.dispose();
+  });
+
   it('checkpoints that cannot be resumed say why', async () => {
     const model = mlp(scenario, 1);
     const s = new cl.Strategy({ model, optimizer: sgd, epochs: 1, batchSize: 64, seed: 0 });

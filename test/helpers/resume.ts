@@ -53,6 +53,7 @@ export async function expectResumeMatches(c: ResumeCase): Promise<{ full: cl.Str
     const resumed = await run(true);
     expect(resumed.result.accuracyMatrix).toEqual(whole.result.accuracyMatrix); // bit for bit
     expect(resumed.result.untrained).toEqual(whole.result.untrained);
+    expect(resumed.result.reports).toEqual(whole.result.reports);
     expect(resumed.state).toEqual(whole.state);
     return { full: whole.result, resumed: resumed.result, state: whole.state };
   } finally {
