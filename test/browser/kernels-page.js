@@ -2,8 +2,9 @@
 /**
  * Runs in Chromium beside the browser build (as /index.js): the kernels of one training step — conv2d
  * forward and backward (unfold + matmul + fold), softmax, cross-entropy forward and backward, a sum
- * reduction — on the page's WebGPU device, returning the numbers for the Node side (kernels.test.ts)
- * to compare with the float64 references.
+ * reduction — on the page's WebGPU device, then a matmul with each kernel set (a device forced to the
+ * 'software' kernels, then one forced to the 'hardware' tiled ones), returning the numbers for the Node
+ * side (kernels.test.ts) to compare with the float64 references.
  */
 import * as wc from './index.js';
 
@@ -13,11 +14,12 @@ import * as wc from './index.js';
  *   softmax: { shape: number[], x: number[] },
  *   ce: { N: number, C: number, logits: number[], labels: number[] },
  *   sum: { shape: number[], axis: number, x: number[] },
+ *   matmul: { M: number, N: number, K: number, a: number[], b: number[] },
  * }} input
  */
 export async function run(input) {
   const device = await wc.initDevice();
-  const { conv, softmax, ce, sum } = input;
+  const { conv, softmax, ce, sum, matmul } = input;
   const x = wc.tensor(conv.x, conv.xShape, { requiresGrad: true });
   const w = wc.tensor(conv.w, conv.wShape, { requiresGrad: true });
   const b = wc.tensor(conv.b, [conv.wShape[0]], { requiresGrad: true });
@@ -30,11 +32,22 @@ export async function run(input) {
     if (!t) throw new Error('a gradient is missing');
     return Array.from(await t.toArray());
   };
-  return {
+  const result = {
     backend: device.backend,
     conv: { y: await read(y), dx: await read(x.grad), dw: await read(w.grad), db: await read(b.grad) },
     softmax: await read(wc.softmax(wc.tensor(softmax.x, softmax.shape), -1)),
     ce: { loss: await loss.item(), dlogits: await read(logits.grad) },
     sum: await read(wc.sum(wc.tensor(sum.x, sum.shape), sum.axis)),
+    /** @type {{ variant: string, c: number[] }[]} */
+    matmul: [],
   };
+  device.destroy();
+  // A·Bᵀ with A [M, K], B [N, K], on a device per kernel set.
+  for (const kernels of /** @type {const} */ (['software', 'hardware'])) {
+    const d = await wc.initDevice({ kernels });
+    const c = wc.matmul(wc.tensor(matmul.a, [matmul.M, matmul.K]), wc.tensor(matmul.b, [matmul.N, matmul.K]), { transposeB: true });
+    result.matmul.push({ variant: d.kernelVariants.matmul, c: await read(c) });
+    d.destroy();
+  }
+  return result;
 }

@@ -2,7 +2,8 @@
  * The kernels of a training step inside Chromium's WebGPU (SwiftShader without a GPU), checked against
  * the same float64 references and error bounds as on Dawn (test/kernels/*.test.ts, where each bound is
  * derived): the page (kernels-page.js) runs conv2d forward and backward, softmax, cross-entropy forward
- * and backward and a sum on the browser build; this file computes the references.
+ * and backward, a sum, and a matmul with each kernel set (register-blocked and workgroup-tiled) on the
+ * browser build; this file computes the references.
  *
  * Bounds (ε₃₂ = 2⁻²³; any order of m float32 products and sums errs by at most m·ε₃₂·Σ|terms|; twice that allowed):
  *   conv2d y: K + 1 terms (K = Cin·kh·kw, and the bias) → 2(K + 1)·ε₃₂·(Σ|x||w| + |b|)
@@ -11,6 +12,7 @@
  *   cross-entropy, mean of N rows of C logits in [−4, 4]: each row to 2⁻²¹ + (20 + C)·ε₃₂ + 3·ε₃₂·log C absolute, the
  *     mean adds (N + 2)·ε₃₂·Σ|row|/N; dlogits (p − onehot)/N to ((40 + C)·ε₃₂·(|p − onehot| + 1) + 3·ε₃₂·|p − onehot|)/N
  *   sum of r values: r·ε₃₂·Σ|x|
+ *   matmul with K terms: γ_K·Σ|a||b| (Higham; test/kernels/matmul.test.ts)
  * Mutations tried: the page's conv2d without its bias (y fails); dlogits not divided by N on the
  * reference side (fails); the softmax tolerance cut to ε₃₂/8 (fails: the page's values are not the
  * reference rounded, so the check compares real results).
@@ -22,8 +24,9 @@ import { conv2dBackwardReference, conv2dReference, type ConvShapes } from '../..
 import { crossEntropyBackwardReference, crossEntropyReference } from '../../kernels/cross-entropy.reference.js';
 import { reduceReference } from '../../kernels/reduce.reference.js';
 import { softmaxReference } from '../../kernels/softmax.reference.js';
+import { matmulReference } from '../../kernels/matmul.reference.js';
 import { windowGeometry } from '../../engine/ops/window2d.js';
-import { expectWithin } from '../helpers/error-bounds.js';
+import { expectWithin, gamma } from '../helpers/error-bounds.js';
 import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
 import { launchChromium, type Chromium } from './chromium.js';
 import { serveStatic, type StaticServer } from './static-server.js';
@@ -47,6 +50,8 @@ const softmax = { shape: [7, 33], x: toF32(randomArray(7 * 33, 5)) };
 const CE_N = 17, CE_C = 10;
 const ce = { N: CE_N, C: CE_C, logits: toF32(randomArray(CE_N * CE_C, 6, -4, 4)), labels: Int32Array.from({ length: CE_N }, (_, n) => (n * 7) % CE_C) };
 const sum = { shape: [5, 301], axis: 1, x: toF32(randomArray(5 * 301, 7)) };
+// A·Bᵀ with edges in every dimension (70 and 45 are not multiples of the 64-wide tiles, 130 not of the k slabs).
+const mm = { M: 70, N: 45, K: 130, a: toF32(randomArray(70 * 130, 8)), b: toF32(randomArray(45 * 130, 9)) };
 
 interface PageResult {
   backend: string;
@@ -54,6 +59,7 @@ interface PageResult {
   softmax: number[];
   ce: { loss: number; dlogits: number[] };
   sum: number[];
+  matmul: { variant: string; c: number[] }[];
 }
 
 describe('kernels in Chromium vs float64 references', () => {
@@ -79,6 +85,7 @@ describe('kernels in Chromium vs float64 references', () => {
       softmax: { shape: softmax.shape, x: list(softmax.x) },
       ce: { N: CE_N, C: CE_C, logits: list(ce.logits), labels: list(ce.labels) },
       sum: { ...sum, x: list(sum.x) },
+      matmul: { ...mm, a: list(mm.a), b: list(mm.b) },
     };
     r = await page.evaluate(`import('/kernels-page.js').then((m) => m.run(${JSON.stringify(input)}))`)
       .catch((e: Error) => { throw new Error(`${e.message}\npage errors: ${errors.join('\n') || 'none'}`); }) as PageResult;
@@ -122,5 +129,12 @@ describe('kernels in Chromium vs float64 references', () => {
   it('sum along an axis of 301', () => {
     const [outer, len] = sum.shape as [number, number];
     expectWithin(r.sum, reduceReference('sum', sum.x, outer, len, 1), scaled(reduceReference('sum', abs(sum.x), outer, len, 1), len * EPS32), 'sum');
+  });
+
+  it('matmul A·Bᵀ with the register-blocked and with the workgroup-tiled kernels', () => {
+    expect(r.matmul.map((m) => m.variant)).toEqual(['register-8x8', 'tiled-64x64']);
+    const want = matmulReference(mm.a, mm.b, mm.M, mm.N, mm.K, false, true);
+    const bound = scaled(matmulReference(abs(mm.a), abs(mm.b), mm.M, mm.N, mm.K, false, true), gamma(mm.K));
+    for (const m of r.matmul) expectWithin(m.c, want, bound, `matmul (${m.variant})`);
   });
 });
