@@ -2,8 +2,8 @@
 /**
  * Runs in Chromium beside the browser build (as /index.js): the kernels of one training step — conv2d
  * forward and backward (unfold + matmul + fold), softmax, cross-entropy forward and backward, a sum
- * reduction — on the page's WebGPU device, then a matmul with each kernel set (a device forced to the
- * 'software' kernels, then one forced to the 'hardware' tiled ones), returning the numbers for the Node
+ * reduction — on the page's WebGPU device, then a matmul and a covariance XᵀX/n with each kernel set (a
+ * device forced to the 'software' kernels, then one forced to the 'hardware' tiled ones), returning the numbers for the Node
  * side (kernels.test.ts) to compare with the float64 references.
  */
 import * as wc from './index.js';
@@ -15,11 +15,12 @@ import * as wc from './index.js';
  *   ce: { N: number, C: number, logits: number[], labels: number[] },
  *   sum: { shape: number[], axis: number, x: number[] },
  *   matmul: { M: number, N: number, K: number, a: number[], b: number[] },
+ *   cov: { rows: number, d: number, x: number[] },
  * }} input
  */
 export async function run(input) {
   const device = await wc.initDevice();
-  const { conv, softmax, ce, sum, matmul } = input;
+  const { conv, softmax, ce, sum, matmul, cov } = input;
   const x = wc.tensor(conv.x, conv.xShape, { requiresGrad: true });
   const w = wc.tensor(conv.w, conv.wShape, { requiresGrad: true });
   const b = wc.tensor(conv.b, [conv.wShape[0]], { requiresGrad: true });
@@ -38,7 +39,7 @@ export async function run(input) {
     softmax: await read(wc.softmax(wc.tensor(softmax.x, softmax.shape), -1)),
     ce: { loss: await loss.item(), dlogits: await read(logits.grad) },
     sum: await read(wc.sum(wc.tensor(sum.x, sum.shape), sum.axis)),
-    /** @type {{ variant: string, c: number[] }[]} */
+    /** @type {{ variant: string, c: number[], covVariant: string, cov: number[] }[]} */
     matmul: [],
   };
   device.destroy();
@@ -46,7 +47,8 @@ export async function run(input) {
   for (const kernels of /** @type {const} */ (['software', 'hardware'])) {
     const d = await wc.initDevice({ kernels });
     const c = wc.matmul(wc.tensor(matmul.a, [matmul.M, matmul.K]), wc.tensor(matmul.b, [matmul.N, matmul.K]), { transposeB: true });
-    result.matmul.push({ variant: d.kernelVariants.matmul, c: await read(c) });
+    const xx = wc.linalg.cov(wc.tensor(cov.x, [cov.rows, cov.d]));
+    result.matmul.push({ variant: d.kernelVariants.matmul, c: await read(c), covVariant: d.kernelVariants.covariance, cov: await read(xx) });
     d.destroy();
   }
   return result;

@@ -13,9 +13,11 @@
  *     mean adds (N + 2)·ε₃₂·Σ|row|/N; dlogits (p − onehot)/N to ((40 + C)·ε₃₂·(|p − onehot| + 1) + 3·ε₃₂·|p − onehot|)/N
  *   sum of r values: r·ε₃₂·Σ|x|
  *   matmul with K terms: γ_K·Σ|a||b| (Higham; test/kernels/matmul.test.ts)
+ *   covariance XᵀX/n over n rows: γ_{n+1}·Σ|x_i||x_j|/n (the sum, then the scale; test/kernels/covariance.test.ts)
  * Mutations tried: the page's conv2d without its bias (y fails); dlogits not divided by N on the
  * reference side (fails); the softmax tolerance cut to ε₃₂/8 (fails: the page's values are not the
- * reference rounded, so the check compares real results).
+ * reference rounded, so the check compares real results); the matmul and covariance bounds cut to
+ * γ₁/64 (both fail: real float32 results on both kernel sets).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +27,7 @@ import { crossEntropyBackwardReference, crossEntropyReference } from '../../kern
 import { reduceReference } from '../../kernels/reduce.reference.js';
 import { softmaxReference } from '../../kernels/softmax.reference.js';
 import { matmulReference } from '../../kernels/matmul.reference.js';
+import { covarianceReference } from '../../kernels/covariance.reference.js';
 import { windowGeometry } from '../../engine/ops/window2d.js';
 import { expectWithin, gamma } from '../helpers/error-bounds.js';
 import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
@@ -52,6 +55,8 @@ const ce = { N: CE_N, C: CE_C, logits: toF32(randomArray(CE_N * CE_C, 6, -4, 4))
 const sum = { shape: [5, 301], axis: 1, x: toF32(randomArray(5 * 301, 7)) };
 // A·Bᵀ with edges in every dimension (70 and 45 are not multiples of the 64-wide tiles, 130 not of the k slabs).
 const mm = { M: 70, N: 45, K: 130, a: toF32(randomArray(70 * 130, 8)), b: toF32(randomArray(45 * 130, 9)) };
+// XᵀX/n of 300 rows of 70 features (70: a partial 64-wide tile).
+const cv = { rows: 300, d: 70, x: toF32(randomArray(300 * 70, 10)) };
 
 interface PageResult {
   backend: string;
@@ -59,7 +64,7 @@ interface PageResult {
   softmax: number[];
   ce: { loss: number; dlogits: number[] };
   sum: number[];
-  matmul: { variant: string; c: number[] }[];
+  matmul: { variant: string; c: number[]; covVariant: string; cov: number[] }[];
 }
 
 describe('kernels in Chromium vs float64 references', () => {
@@ -86,6 +91,7 @@ describe('kernels in Chromium vs float64 references', () => {
       ce: { N: CE_N, C: CE_C, logits: list(ce.logits), labels: list(ce.labels) },
       sum: { ...sum, x: list(sum.x) },
       matmul: { ...mm, a: list(mm.a), b: list(mm.b) },
+      cov: { ...cv, x: list(cv.x) },
     };
     r = await page.evaluate(`import('/kernels-page.js').then((m) => m.run(${JSON.stringify(input)}))`)
       .catch((e: Error) => { throw new Error(`${e.message}\npage errors: ${errors.join('\n') || 'none'}`); }) as PageResult;
@@ -136,5 +142,12 @@ describe('kernels in Chromium vs float64 references', () => {
     const want = matmulReference(mm.a, mm.b, mm.M, mm.N, mm.K, false, true);
     const bound = scaled(matmulReference(abs(mm.a), abs(mm.b), mm.M, mm.N, mm.K, false, true), gamma(mm.K));
     for (const m of r.matmul) expectWithin(m.c, want, bound, `matmul (${m.variant})`);
+  });
+
+  it('covariance XᵀX/n with the register-blocked and with the tiled kernels', () => {
+    expect(r.matmul.map((m) => m.covVariant)).toEqual(['register-8x8', 'tiled-64x64']);
+    const want = covarianceReference(cv.x, cv.rows, cv.d, 1 / cv.rows);
+    const bound = scaled(covarianceReference(abs(cv.x), cv.rows, cv.d, 1 / cv.rows), gamma(cv.rows + 1));
+    for (const m of r.matmul) expectWithin(m.cov, want, bound, `covariance (${m.covVariant})`);
   });
 });
