@@ -25,7 +25,7 @@ import { fisherLayers } from './layers.js';
 import { Layout } from './layout.js';
 import { asOneSample, type FisherAccumulator } from './per-sample.js';
 import { sampleRows } from '../util/sample-rows.js';
-import { seeds, VARIANTS, type Variant } from './seeds.js';
+import { gaussianSeeds, seeds, VARIANTS, type Variant } from './seeds.js';
 
 export interface FisherOptions {
   /** 'diag' (default), 'kfac', 'blockdiag' (a dense block per layer) or 'dense' (small models). */
@@ -42,7 +42,14 @@ export interface FisherOptions {
   generator?: Generator;
   /** Seed of that generator when none is given (default 0). */
   seed?: number;
+  /**
+   * The model's likelihood: 'categorical' (default: a classifier's softmax over its logits) or a Gaussian
+   * N(y; f(x), σ²I) on its outputs, for regression (seeds.ts gaussianSeeds; y float32 targets).
+   */
+  likelihood?: Likelihood;
 }
+
+export type Likelihood = 'categorical' | { gaussian: { std: number } };
 
 const OP = 'cl.fisher.compute';
 
@@ -65,8 +72,8 @@ export async function compute(model: Module, data: TensorDataset, opts: FisherOp
   const restore = enterFisherMode(model, capture);
   try {
     for (const { x, y } of new DataLoader(chosen, { batchSize: o.batchSize })) {
-      labels.C = addBatch(OP, model, capture, acc, o.variant, x, y, generator);
-      if (o.variant === 'empirical' || o.variant === 'batched') labels.bad = countBadLabels(labels.bad, y, labels.C);
+      labels.C = addBatch(OP, model, capture, acc, o.variant, x, y, generator, o.likelihood);
+      if (o.likelihood === 'categorical' && (o.variant === 'empirical' || o.variant === 'batched')) labels.bad = countBadLabels(labels.bad, y, labels.C);
       count += o.variant === 'batched' ? 1 : x.shape[0]!;
     }
     const bad = labels.bad ? await labels.bad.item() : 0;
@@ -104,14 +111,14 @@ export function enterFisherMode(model: Module, capture: LayerCapture): () => voi
  * One minibatch into the accumulator, synchronously and without readback (in Fisher mode, see
  * enterFisherMode): a forward pass with the covered layers captured, the variant's backward passes from
  * the logits (C for exact, else one), each feeding `acc` with every layer's Ã and Δ, then acc.endBatch.
- * Returns C, the number of logits. `op` names the caller in errors. The exact variant ignores y.
+ * Returns C, the number of logits (outputs). `op` names the caller in errors. The exact variant ignores y.
  */
-export function addBatch(op: string, model: Module, capture: LayerCapture, acc: FisherAccumulator, variant: Variant, x: Tensor, y: Tensor, generator: Generator): number {
+export function addBatch(op: string, model: Module, capture: LayerCapture, acc: FisherAccumulator, variant: Variant, x: Tensor, y: Tensor, generator: Generator, likelihood: Likelihood = 'categorical'): number {
   try {
     return tidy(() => withGrad(true, () => {
       const z = model.forward(x);
       checkLogits(op, z, x.shape[0]!);
-      const passes = seeds(variant, z, y, generator);
+      const passes = likelihood === 'categorical' ? seeds(variant, z, y, generator) : gaussianSeeds(variant, z, y, likelihood.gaussian.std, generator);
       passes.forEach((seed, k) => {
         z.backward(seed, { retainGraph: k < passes.length - 1 });
         const pass = capture.pass();
@@ -131,6 +138,7 @@ interface Checked {
   variant: Variant;
   samples: number;
   batchSize: number;
+  likelihood: Likelihood;
 }
 
 function checkOptions(opts: FisherOptions): Checked {
@@ -145,7 +153,17 @@ function checkOptions(opts: FisherOptions): Checked {
   }
   if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new TypeError(`${OP}: options.seed must be an integer, got ${JSON.stringify(opts.seed)}`);
   if (opts.generator !== undefined && !(opts.generator instanceof Generator)) throw new TypeError(`${OP}: options.generator must be a Generator`);
-  return { representation, variant, samples: opts.samples ?? Infinity, batchSize: opts.batchSize ?? 1024 };
+  const likelihood = checkLikelihood(`${OP}: options.likelihood`, opts.likelihood ?? 'categorical');
+  return { representation, variant, samples: opts.samples ?? Infinity, batchSize: opts.batchSize ?? 1024, likelihood };
+}
+
+/** Throws unless v is 'categorical' or { gaussian: { std } } with a finite std > 0; `what` names the argument. */
+export function checkLikelihood(what: string, v: unknown): Likelihood {
+  const std = v === 'categorical' ? 1 : (v as { gaussian?: { std?: unknown } } | null)?.gaussian?.std;
+  if (!(typeof std === 'number' && Number.isFinite(std) && std > 0)) {
+    throw new RangeError(`${what} must be 'categorical' or { gaussian: { std } } with a finite std > 0, got ${JSON.stringify(v)}`);
+  }
+  return v as Likelihood;
 }
 
 /** The representation's accumulator over `layout`. */

@@ -16,8 +16,13 @@
  *              Fisher: F_batched = (1/M) Σ_b ḡ_b ḡ_bᵀ with ḡ_b = (1/B) Σ_{n∈b} g_n. For independent
  *              zero-mean g_n that is about F_empirical / B, B times too small, and cross terms between
  *              samples enter; kept to reproduce those libraries, not as a default.
+ *
+ * Regression (gaussianSeeds): a Gaussian likelihood N(y; f(x), σ²I) on the model's D outputs f
+ * (hypnettorch's ll_dist_std σ), ∂ log p / ∂f = (y − f)/σ². exact: E_y[g gᵀ] = Jᵀ J / σ², D passes seeded
+ * e_d/σ; sampled: y drawn from the model, (y − f)/σ² = ε/σ with ε ~ N(0, I); empirical: the true y;
+ * batched: (y − f)/(σ²·B).
  */
-import { add, argmax, div, log, mul, neg, noGrad, oneHot, rand, slice, softmax, sqrt, sub, tensor, type Generator, type Tensor } from '../../engine/index.js';
+import { add, argmax, div, log, mul, neg, noGrad, oneHot, rand, randn, reshape, slice, softmax, sqrt, sub, tensor, zerosLike, type Generator, type Tensor } from '../../engine/index.js';
 
 export type Variant = 'exact' | 'sampled' | 'empirical' | 'batched';
 export const VARIANTS: readonly Variant[] = ['exact', 'sampled', 'empirical', 'batched'];
@@ -39,6 +44,24 @@ export function seeds(variant: Variant, z: Tensor, y: Tensor, generator: Generat
         return [sub(oneHot(y, C), p)];
       case 'batched':
         return [div(sub(oneHot(y, C), p), B)];
+    }
+  });
+}
+
+/** The seeds of a Gaussian likelihood with std σ on outputs f [B, D] (y: float32 targets, [B] or [B, D]). */
+export function gaussianSeeds(variant: Variant, f: Tensor, y: Tensor, std: number, generator: Generator): Tensor[] {
+  return noGrad(() => {
+    const [B, D] = f.shape as [number, number];
+    const out = f.detach();
+    switch (variant) {
+      case 'exact':
+        return Array.from({ length: D }, (_, d) => add(zerosLike(out), mul(unit(d, D), 1 / std)));
+      case 'sampled':
+        return [mul(randn([B, D], { generator }), 1 / std)];
+      case 'empirical':
+        return [mul(sub(reshape(y, [B, D]), out), 1 / (std * std))];
+      case 'batched':
+        return [mul(sub(reshape(y, [B, D]), out), 1 / (std * std * B))];
     }
   });
 }

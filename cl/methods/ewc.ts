@@ -33,7 +33,7 @@ import { clone, keep, mul, noGrad, square, sub, sum, type Tensor } from '../../e
 import { copyOf, type TensorLike } from '../../nn/assign.js';
 import { MultiHead } from '../../nn/layers/multi-head.js';
 import type { Module } from '../../nn/module.js';
-import { compute } from '../fisher/compute.js';
+import { checkLikelihood, compute, type Likelihood } from '../fisher/compute.js';
 import { total, REPRESENTATIONS, type FisherMatrix, type Representation } from '../fisher/fisher-matrix.js';
 import { parameters as fisherParameters } from '../fisher/layers.js';
 import { fromState } from '../fisher/restore.js';
@@ -43,6 +43,8 @@ import { DiagFisher } from '../fisher/diag.js';
 import { disposeMerged, keepMerged, mergeDiagonal, mergedValue, type MergedDiagonal } from './ewc-merged.js';
 import type { ExperienceContext, LoadablePluginState, PluginState, StrategyPlugin } from '../strategy/plugin.js';
 import { registerMethod, type OptionSpec } from './registry.js';
+import type { Scenario } from '../scenarios/experience.js';
+import type { RegressionScenario } from '../scenarios/polynomial-regression.js';
 
 export interface EWCOptions {
   /** Penalty strength λ ≥ 0. */
@@ -60,6 +62,8 @@ export interface EWCOptions {
     samples?: number;
     /** Samples per forward pass of the Fisher (default cl.fisher's). */
     batchSize?: number;
+    /** 'categorical' (default, a classifier) or { gaussian: { std } } (regression; hypnettorch's ll_dist_std). */
+    likelihood?: Likelihood;
   };
   /** σ² of a Gaussian prior N(0, σ²I): ½‖θ‖²/σ² on the first task, F + I/σ² afterwards. */
   priorVariance?: number;
@@ -82,6 +86,7 @@ export class EWC implements StrategyPlugin {
   readonly priorVariance: number | undefined;
   private readonly samples: number | undefined;
   private readonly batchSize: number | undefined;
+  private readonly likelihood: Likelihood;
   private readonly seed: number;
   private tasks: Consolidated[] = [];
   /** Separate mode with diagonal Fishers: every task's term merged into one per parameter (ewc-merged.ts). */
@@ -117,6 +122,7 @@ export class EWC implements StrategyPlugin {
     this.priorVariance = priorVariance;
     this.samples = fisher.samples;
     this.batchSize = fisher.batchSize;
+    this.likelihood = checkLikelihood('EWC: fisher.likelihood', fisher.likelihood ?? 'categorical');
     this.seed = seed;
   }
 
@@ -162,7 +168,7 @@ export class EWC implements StrategyPlugin {
     selectHead(ctx.model, experience.taskId);
     let F = await compute(ctx.model, experience.train, {
       representation: this.representation, variant: this.variant, params, samples: this.samples, batchSize: this.batchSize,
-      seed: this.seed * 7919 + experience.index,
+      likelihood: this.likelihood, seed: this.seed * 7919 + experience.index,
     });
     if (this.priorVariance !== undefined) F = replaced(F, F.addIdentity(1 / this.priorVariance));
     const theta = params.map((p) => keep(noGrad(() => clone(p))));
@@ -255,20 +261,24 @@ const FISHER: Record<string, OptionSpec> = {
   'prior-variance': { kind: 'number', min: 1e-12, help: 'variance σ² of a Gaussian prior: ½‖θ‖²/σ² on the first task, F + I/σ² after' },
 };
 
-function fisherOf(o: Record<string, unknown>): EWCOptions['fisher'] {
-  return { representation: o.fisher as Representation, variant: o.variant as Variant, samples: o.samples as number | undefined };
+/** The Fisher's options; on a regression scenario the Gaussian likelihood with the scenario's noise σ (hypnettorch's ll_dist_std). */
+function fisherOf(o: Record<string, unknown>, scenario: Scenario): EWCOptions['fisher'] {
+  const std = (scenario as Partial<RegressionScenario> | null)?.std;
+  return { representation: o.fisher as Representation, variant: o.variant as Variant, samples: o.samples as number | undefined, likelihood: std === undefined ? 'categorical' : { gaussian: { std } } };
 }
 
 registerMethod({
   name: 'ewc',
   description: 'Elastic Weight Consolidation (Kirkpatrick et al. 2017): one Fisher penalty per earlier task',
   options: { lambda: LAMBDA, ...FISHER },
-  plugins: ({ options: o, seed }) => [new EWC({ lambda: o.lambda as number, mode: 'separate', fisher: fisherOf(o), priorVariance: o['prior-variance'] as number | undefined, seed })],
+  regression: true,
+  plugins: ({ options: o, seed, scenario }) => [new EWC({ lambda: o.lambda as number, mode: 'separate', fisher: fisherOf(o, scenario), priorVariance: o['prior-variance'] as number | undefined, seed })],
 });
 
 registerMethod({
   name: 'online-ewc',
   description: 'online EWC (Schwarz et al. 2018): one Fisher, F ← γF + F_new after each task',
   options: { lambda: LAMBDA, gamma: { kind: 'number', min: 0, max: 1, default: 1, help: 'decay γ of the earlier Fisher, once per task' }, ...FISHER },
-  plugins: ({ options: o, seed }) => [new EWC({ lambda: o.lambda as number, mode: 'online', gamma: o.gamma as number, fisher: fisherOf(o), priorVariance: o['prior-variance'] as number | undefined, seed })],
+  regression: true,
+  plugins: ({ options: o, seed, scenario }) => [new EWC({ lambda: o.lambda as number, mode: 'online', gamma: o.gamma as number, fisher: fisherOf(o, scenario), priorVariance: o['prior-variance'] as number | undefined, seed })],
 });

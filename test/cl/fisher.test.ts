@@ -18,6 +18,8 @@
  * - kfac.ts: G not divided by the positions L → kfac tests (Conv2d block).
  * - capture.ts: the conv Δ not permuted to [N, L, out] → every Conv2d block.
  * - compute.ts: count += 1 per minibatch for every variant → every non-batched test.
+ * - seeds.ts gaussianSeeds: the exact seeds without 1/σ, the empirical ones divided by σ instead of σ² →
+ *   the Gaussian test.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add, cl, mul, nn, noGrad, tensor, tidy, Generator, type Tensor } from '../../index.js';
@@ -406,6 +408,39 @@ describe('cl.fisher.compute against float64 per-sample gradients', () => {
       for (const t of v) t.dispose();
       model.dispose();
     });
+  });
+
+  it('Gaussian likelihood (regression): exact = E[ã ãᵀ]/σ², empirical = E[r² ã ãᵀ]/σ⁴ with r = y − f, for a linear model', async () => {
+    // f = w·x + b on 3 inputs; ã = [x, 1]; per sample the log-likelihood gradient is (y − f)/σ²·ã.
+    const xs = [[0.5, -1, 2], [1.5, 0.25, -0.5], [-2, 1, 1], [0.3, 0.7, -1.2], [1, 1, 1]];
+    const ys = [1, -0.5, 2, 0.25, -1];
+    const std = 0.5;
+    const linear = new nn.Linear(3, 1, { generator: new Generator(4) });
+    const model = new nn.Sequential(linear);
+    const ds = new nn.TensorDataset(tensor(xs.flat(), [5, 3]), tensor(ys, [5]));
+    const w = Array.from(await linear.weight.data()), b = (await linear.bias!.data())[0]!;
+    const want = (weight: (n: number) => number) => {
+      const F = new Float64Array(16);
+      xs.forEach((x, n) => {
+        const a = [...x, 1];
+        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) F[i * 4 + j]! += (weight(n) * a[i]! * a[j]!) / xs.length;
+      });
+      return F;
+    };
+    const residual = (n: number) => ys[n]! - (xs[n]!.reduce((acc, v, i) => acc + v * w[i]!, 0) + b);
+    for (const [variant, weight] of [['exact', () => 1 / std ** 2], ['empirical', (n: number) => residual(n) ** 2 / std ** 4]] as const) {
+      for (const representation of ['dense', 'diag'] as const) {
+        const F = await cl.fisher.compute(model, ds, { representation, variant, likelihood: { gaussian: { std } }, batchSize: 2 });
+        // diag keeps the diagonal of the same matrix (its dense() is zero elsewhere)
+        const full = want(weight);
+        const expected = representation === 'dense' ? full : full.map((v, k) => (k % 5 === 0 ? v : 0));
+        expectClose(await readMatrix(F), expected, { rtol: 1e-4, atol: 1e-5 }, `${variant} ${representation}`);
+        F.dispose();
+      }
+    }
+    await expect(cl.fisher.compute(model, ds, { likelihood: { gaussian: { std: 0 } } })).rejects.toThrow(/likelihood must be 'categorical' or \{ gaussian: \{ std \} \} with a finite std > 0, got \{"gaussian":\{"std":0\}\}/);
+    ds.dispose();
+    model.dispose();
   });
 
   it('says what is wrong: options, parameters, sizes, labels, vectors', async () => {

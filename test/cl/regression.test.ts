@@ -2,7 +2,7 @@
  * Regression tasks: cl.scenarios.polynomialRegression (von Oswald et al.'s 1-D toy: the three polynomials on
  * their intervals, noise σ, noiseless evenly spaced test points, seeded); the test MSE against float64;
  * `runExperiment` on scenario `regression`: MSE loss and matrix, each task's function and fit on the grid in
- * the result, the hypernetwork forgetting less than naive fine-tuning; classification-only methods refused.
+ * the result, the hypernetwork forgetting less than naive fine-tuning; EWC with the Gaussian Fisher; classification-only methods refused.
  * Mutations tried (each fails a test): the noise left out of the training targets; the MSE divided by the
  * batch count instead of n; the fits computed without selecting each task (hnet's fits then all equal).
  */
@@ -52,7 +52,7 @@ describe('regression tasks', () => {
     layer.dispose();
   });
 
-  it('runExperiment regression: MSE matrix and fits in the result; hnet forgets task 0 far less than naive; EWC refused', async () => {
+  it('runExperiment regression: MSE matrix and fits in the result; hnet forgets task 0 far less than naive; EWC runs, RWalk refused', async () => {
     const config = { scenario: 'regression', seed: 0, epochs: 60, scenarioOptions: { 'train-per-task': 32 } };
     const naive = await cl.runExperiment({ ...config, method: 'naive' });
     const hnet = await cl.runExperiment({ ...config, method: 'hnet', methodOptions: { main: [20, 20], hidden: [20], embedding: 4, chunk: 0 } });
@@ -75,6 +75,10 @@ describe('regression tasks', () => {
     const last = (r: cl.StrategyResult) => r.accuracyMatrix[2]!;
     expect(last(hnet)[0]!).toBeLessThan(last(naive)[0]! / 4);
     expect(hnet.regression!.tasks[0]!.fit).not.toEqual(hnet.regression!.tasks[2]!.fit);
-    await expect(cl.runExperiment({ ...config, method: 'ewc' })).rejects.toThrow(/method ewc assumes classification/);
+    // EWC runs on regression with the Gaussian likelihood's Fisher (σ = the scenario's noise); RWalk's importance assumes a classifier
+    const ewc = await cl.runExperiment({ ...config, method: 'ewc' });
+    expect(ewc.metric).toBe('mse');
+    expect(ewc.accuracyMatrix.flat().every(Number.isFinite)).toBe(true);
+    await expect(cl.runExperiment({ ...config, method: 'rwalk' })).rejects.toThrow(/method rwalk assumes classification/);
   });
 });
