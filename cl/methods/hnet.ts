@@ -6,7 +6,7 @@
  * The hypernetwork needs the task identity at training and test time (one embedding per task): in the
  * 'domain' setting (permuted MNIST) every experience becomes its own task (the task-incremental reading of
  * the benchmark, hypnettorch's CL1), sharing the single head; the 'class' setting, which gives no task
- * identity, is refused (hypnettorch infers it from the outputs' entropy, not implemented here).
+ * identity, is refused (hypnettorch can infer the task from the outputs' entropy; this method does not).
  */
 import type { Experience, Scenario } from '../scenarios/experience.js';
 import { HnetModel } from '../hnet/hnet-model.js';
