@@ -5,31 +5,18 @@
  * class (a diverged model scores 0, not the share of some class). An empty dataset has no
  * accuracy: it is an error, not a 0 that would read as a model that got everything wrong.
  */
-import { add, argmax, cast, eq, isnan, keep, max, noGrad, sum, tidy, where, type Tensor } from '../../engine/index.js';
-import { DataLoader, type TensorDataset } from '../../nn/data/loader.js';
+import { argmax, cast, eq, isnan, max, sum, where, type Tensor } from '../../engine/index.js';
+import type { TensorDataset } from '../../nn/data/loader.js';
 import type { Module } from '../../nn/module.js';
+import { sumOverBatches } from './sum-over-batches.js';
 
 export async function accuracy(model: Module, data: TensorDataset, opts: { batchSize?: number; forward?: (x: Tensor) => Tensor } = {}): Promise<number> {
   if (data.n === 0) throw new RangeError('accuracy: the dataset is empty (0 examples), so there is no accuracy to measure');
-  const wasTraining = model.training;
-  model.eval();
   const forward = opts.forward ?? ((x: Tensor) => model.forward(x));
-  let correct: Tensor | null = null;
-  try {
-    for (const { x, y } of new DataLoader(data, { batchSize: opts.batchSize ?? 512 })) {
-      const batchCorrect = noGrad(() => tidy(() => {
-        const logits = forward(x);
-        const hit = eq(cast(argmax(logits, -1), 'float32'), cast(y, 'float32'));
-        return sum(where(isnan(max(logits, -1)), 0, hit));
-      }));
-      const total: Tensor = correct ? tidy(() => add(correct!, batchCorrect)) : batchCorrect;
-      if (correct) { correct.dispose(); batchCorrect.dispose(); }
-      correct = keep(total);
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  const n = await correct!.item();
-  correct!.dispose();
-  return n / data.n;
+  const correct = await sumOverBatches(model, data, opts.batchSize ?? 512, (x, y) => {
+    const logits = forward(x);
+    const hit = eq(cast(argmax(logits, -1), 'float32'), cast(y, 'float32'));
+    return sum(where(isnan(max(logits, -1)), 0, hit));
+  });
+  return correct / data.n;
 }

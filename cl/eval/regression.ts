@@ -4,30 +4,17 @@
  *   MSE = (1/n) Σ_i (f(x_i) − y_i)²   summed on the GPU over batches in eval mode, one readback per dataset.
  * NaN outputs give a NaN MSE (never a silent number); an empty dataset is an error.
  */
-import { add, keep, noGrad, reshape, square, sub, sum, tensor, tidy, type Tensor } from '../../engine/index.js';
-import { DataLoader, type TensorDataset } from '../../nn/data/loader.js';
+import { keep, noGrad, reshape, square, sub, sum, tensor, tidy } from '../../engine/index.js';
+import type { TensorDataset } from '../../nn/data/loader.js';
 import type { Module } from '../../nn/module.js';
 import type { RegressionScenario } from '../scenarios/polynomial-regression.js';
 import type { Experience } from '../scenarios/experience.js';
 import { selectHead } from '../strategy/heads.js';
+import { sumOverBatches } from './sum-over-batches.js';
 
 export async function meanSquaredError(model: Module, data: TensorDataset, opts: { batchSize?: number } = {}): Promise<number> {
   if (data.n === 0) throw new RangeError('meanSquaredError: the dataset is empty (0 examples), so there is no error to measure');
-  const wasTraining = model.training;
-  model.eval();
-  let total: Tensor | null = null;
-  try {
-    for (const { x, y } of new DataLoader(data, { batchSize: opts.batchSize ?? 512 })) {
-      const batch = noGrad(() => tidy(() => sum(square(sub(reshape(model.forward(x), [-1]), y)))));
-      const next: Tensor = total ? tidy(() => add(total!, batch)) : batch;
-      if (total) { total.dispose(); batch.dispose(); }
-      total = keep(next);
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  const s = await total!.item();
-  total!.dispose();
+  const s = await sumOverBatches(model, data, opts.batchSize ?? 512, (x, y) => sum(square(sub(reshape(model.forward(x), [-1]), y))));
   return s / data.n;
 }
 
