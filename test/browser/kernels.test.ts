@@ -19,8 +19,6 @@
  * reference rounded, so the check compares real results); the matmul and covariance bounds cut to
  * γ₁/64 (both fail: real float32 results on both kernel sets).
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2dBackwardReference, conv2dReference, type ConvShapes } from '../../kernels/conv2d.reference.js';
 import { crossEntropyBackwardReference, crossEntropyReference } from '../../kernels/cross-entropy.reference.js';
@@ -31,10 +29,8 @@ import { covarianceReference } from '../../kernels/covariance.reference.js';
 import { windowGeometry } from '../../engine/ops/window2d.js';
 import { expectWithin, gamma } from '../helpers/error-bounds.js';
 import { EPS32, randomArray, toF32 } from '../helpers/numeric.js';
-import { launchChromium, type Chromium } from './chromium.js';
-import { serveStatic, type StaticServer } from './static-server.js';
+import { openLibraryPage, type LibraryPage } from './library-page.js';
 
-const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const abs = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
 const scaled = (a: ArrayLike<number>, k: number) => Float64Array.from(a, (v) => k * v);
 const list = (a: ArrayLike<number>) => Array.from(a);
@@ -68,23 +64,11 @@ interface PageResult {
 }
 
 describe('kernels in Chromium vs float64 references', () => {
-  let server: StaticServer | undefined;
-  let browser: Chromium | undefined;
+  let opened: LibraryPage | undefined;
   let r: PageResult;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [file('../../scripts/build-browser.mjs')], { stdio: 'pipe' });
-    server = await serveStatic({
-      '/': file('./index.html'),
-      '/kernels-page.js': file('./kernels-page.js'),
-      '/index.js': file('../../dist/browser/index.js'),
-      '/index.js.map': file('../../dist/browser/index.js.map'),
-    });
-    browser = await launchChromium();
-    const page = browser.context.pages()[0] ?? await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.origin}/`);
+    opened = await openLibraryPage(['kernels-page.js']);
     const input = {
       conv: { ...conv, x: list(conv.x), w: list(conv.w), b: list(conv.b), g: list(conv.g) },
       softmax: { shape: softmax.shape, x: list(softmax.x) },
@@ -93,13 +77,11 @@ describe('kernels in Chromium vs float64 references', () => {
       matmul: { ...mm, a: list(mm.a), b: list(mm.b) },
       cov: { ...cv, x: list(cv.x) },
     };
-    r = await page.evaluate(`import('/kernels-page.js').then((m) => m.run(${JSON.stringify(input)}))`)
-      .catch((e: Error) => { throw new Error(`${e.message}\npage errors: ${errors.join('\n') || 'none'}`); }) as PageResult;
+    r = await opened.run<PageResult>('kernels-page.js', input);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await opened?.close();
   });
 
   it('runs on the browser backend', () => {

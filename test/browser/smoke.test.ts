@@ -3,17 +3,11 @@
  * it in Debian's Chromium (WebGPU on SwiftShader when there is no GPU), runs a matmul and a backward
  * pass in the page and checks the numbers against float64 references computed here.
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { matmulReference } from '../../kernels/matmul.reference.js';
 import { expectWithin, gamma, matmulBound } from '../helpers/error-bounds.js';
 import { randomArray } from '../helpers/numeric.js';
-import { launchChromium, type Chromium } from './chromium.js';
-import { serveStatic, type StaticServer } from './static-server.js';
-
-const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+import { openLibraryPage, type LibraryPage } from './library-page.js';
 
 interface PageResult {
   adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean | null };
@@ -25,36 +19,17 @@ interface PageResult {
 }
 
 describe('browser build in Chromium', () => {
-  let server: StaticServer | undefined;
-  let browser: Chromium | undefined;
-  let opened: Promise<Page> | undefined;
-  const pageErrors: string[] = [];
+  let opened: Promise<LibraryPage> | undefined;
 
   /** Builds, serves and opens the page once; each test awaits it, so a missing Chromium fails every test. */
-  const openPage = () => (opened ??= (async () => {
-    // Always rebuild (esbuild takes well under a second), so the page never runs a stale bundle.
-    execFileSync(process.execPath, [file('../../scripts/build-browser.mjs')], { stdio: 'pipe' });
-    server = await serveStatic({
-      '/': file('./index.html'),
-      '/page.js': file('./page.js'),
-      '/index.js': file('../../dist/browser/index.js'),
-      '/index.js.map': file('../../dist/browser/index.js.map'),
-    });
-    browser = await launchChromium();
-    const page = browser.context.pages()[0] ?? await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`${m.text()} (${m.location().url})`); });
-    await page.goto(`${server.origin}/`);
-    return page;
-  })());
+  const openPage = () => (opened ??= openLibraryPage(['page.js']));
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await (await opened?.catch(() => undefined))?.close();
   });
 
   it('the page has WebGPU', async () => {
-    const page = await openPage();
+    const { page } = await openPage();
     expect(await page.evaluate('typeof navigator.gpu'), 'navigator.gpu in the page').toBe('object');
   });
 
@@ -63,9 +38,7 @@ describe('browser build in Chromium', () => {
     // Inputs rounded to float32 here, so the references see exactly the values the GPU sees.
     const x = Array.from(randomArray(M * K, 11), Math.fround);
     const w = Array.from(randomArray(K * N, 12), Math.fround);
-    const page = await openPage();
-    const r = await page.evaluate(`import('/page.js').then((m) => m.run(${JSON.stringify({ M, K, N, x, w })}))`)
-      .catch((e: Error) => { throw new Error(`${e.message}\npage errors: ${pageErrors.join('\n') || 'none'}`); }) as PageResult;
+    const r = await (await openPage()).run<PageResult>('page.js', { M, K, N, x, w });
     console.log(`browser adapter: ${JSON.stringify(r.adapter)}, engine backend '${r.backend}', ` +
       `maxStorageBufferBindingSize ${r.maxStorageBufferBindingSize}`);
     expect(r.adapter.vendor + r.adapter.architecture + r.adapter.description, 'adapter info').not.toBe('');
@@ -91,6 +64,6 @@ describe('browser build in Chromium', () => {
     // Each gradient entry sums M exact terms x_ik·mask_ij: error ≤ γ_M·Σ_i |x_ik|.
     const grad = matmulReference(x, mask, K, N, M, true);
     expectWithin(r.grad, grad, matmulBound(x, mask, K, N, M, true), 'dL/dw');
-    expect(pageErrors, 'errors in the page').toEqual([]);
+    expect((await openPage()).errors, 'errors in the page').toEqual([]);
   });
 });
