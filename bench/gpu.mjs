@@ -1,7 +1,7 @@
 /**
  * The one-command GPU benchmark (issue #17): on whatever adapter Dawn finds, our two kernel
- * variants (engine/kernel-variants.ts: `software`, register-blocked; `hardware`, workgroup-memory
- * tiled), each on its own device, beside TF.js's WebGPU backend (4.22) on the same adapter and Dawn
+ * variants (engine/kernel-variants.ts: `software`, register-blocked matmul and conv as unfold +
+ * matmul; `hardware`, workgroup-memory tiled matmul and conv by implicit im2col), each on its own device, beside TF.js's WebGPU backend (4.22) on the same adapter and Dawn
  * backend, in one process.
  *
  *   npm run bench:gpu        (builds, then runs this)
@@ -127,7 +127,7 @@ const adapter = [info.vendor, info.architecture, info.description].filter(Boolea
 console.log(`# webgpu-cl kernel variants vs TF.js ${version('@tensorflow/tfjs-backend-webgpu')} (WebGPU backend), ${new Date().toISOString()}`);
 console.log(`adapter: ${adapter}; Dawn backend: ${devices.software.backend}; webgpu (Dawn) ${version('webgpu')}; Node ${process.version}; ` +
   `${os.cpus().length} × ${os.cpus()[0]?.model}; load average before ${loadAverage(os)}`);
-console.log(`auto picks matmul ${autoChoice.matmul}: ${autoChoice.reason}`);
+console.log(`auto picks matmul ${autoChoice.matmul}, conv ${autoChoice.conv}, reduce ${autoChoice.reduce}: ${autoChoice.reason}`);
 console.log(`rounds: ${rounds}; each side: best round's median\n`);
 
 const variants = Object.keys(devices);

@@ -80,7 +80,8 @@ export class Device {
     this.pool = new BufferPool(gpu, options.maxPooledBytes);
     this.pipelines = new PipelineCache(gpu);
     this.batcher = new CommandBatcher(gpu, this.pool, options.dispatchesPerSubmit ?? 128);
-    this.kernelVariants = chooseKernelVariants(options.kernels ?? 'auto', { software: isSoftwareAdapterInfo(adapterInfo), info: adapterInfo, limits: gpu.limits });
+    const subgroups = gpu.features.has('subgroups') && (entry.gpu.wgslLanguageFeatures?.has('subgroup_id') ?? false);
+    this.kernelVariants = chooseKernelVariants(options.kernels ?? 'auto', { software: isSoftwareAdapterInfo(adapterInfo), info: adapterInfo, limits: gpu.limits, subgroups });
     gpu.lost.then((info) => {
       this.lostError ??= new DeviceLostError(info.reason ?? 'unknown', info.message);
     });
@@ -174,11 +175,13 @@ export class Device {
     };
   }
 
-  /** Releases the GPU device; tensors on it become unusable. */
+  /**
+   * Releases the GPU device; tensors on it become unusable. It stays the current device until the next
+   * initDevice(), so that work still running on it (factories included) fails with its DeviceLostError.
+   */
   destroy(): void {
     // Later calls throw at once (gpu.lost settles only after an event-loop turn).
     this.lostError ??= new DeviceLostError('destroyed', 'destroy() was called on this device');
-    if (current === this) current = null;
     this.pool.trim();
     this.gpu.destroy();
     void this.entry;

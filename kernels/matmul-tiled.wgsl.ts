@@ -28,6 +28,7 @@
  * On llvmpipe it is the slower variant (barriers are coroutine switches; WEBGPU-NOTES.md), so
  * engine/kernel-variants.ts picks it only on hardware adapters. Speed on GPUs: `npm run bench:gpu`.
  */
+import { MATMUL_PARAMS } from './matmul.wgsl.js';
 import { memoKernel } from './memo.js';
 import type { KernelSpec } from './spec.js';
 
@@ -65,47 +66,54 @@ export interface TiledMatmulVariant {
 }
 
 /**
- * One operand's slab load. Invocation `l` (local index) loads LOADS values at (line, kk) of the
- * 64 × 16 slab, line = a row of op(A) or a column of op(B): along k first when k is the contiguous
- * axis (`kMajor`), else along lines. `first`: the tile's first line; `edge`: M or N; `line`/`kStride`:
- * params names of the strides.
+ * How the tiled core reads one operand, op(A) [M, K] or op(B) [K, N] seen as lines (rows of op(A),
+ * columns of op(B)) of K values. Plain matrices read strided buffers; kernels/conv2d-implicit.wgsl.ts
+ * reads patches of an image (implicit im2col).
  */
-function slab(x: 'a' | 'b', kMajor: boolean, first: string, edge: string, line: string, kStride: string) {
+export interface TiledOperand {
+  /** k is the contiguous axis: consecutive invocations load consecutive k (else consecutive lines). */
+  kMajor: boolean;
+  /** WGSL, evaluated once per load: what `value` needs of line `index` (an offset, or the index itself). */
+  line(index: string): string;
+  /** WGSL: op(X)[line, k] for `line` from line() and k < K. */
+  value(line: string, k: string): string;
+}
+
+/**
+ * One operand's slab load. Invocation `l` (local index) loads LOADS values at (line, kk) of the
+ * 64 × 16 slab: along k first when k is the contiguous axis, else along lines. `first`: the tile's
+ * first line; `edge`: M or N.
+ */
+function slab(x: 'a' | 'b', op: TiledOperand, first: string, edge: string) {
   // (line, kk) of load q: consecutive invocations take consecutive elements of the contiguous axis.
-  const at = (q: number) => kMajor
+  const at = (q: number) => op.kMajor
     ? { line: `l / ${DEPTH}u + ${(INVOCATIONS / DEPTH) * q}u`, kk: `l % ${DEPTH}u` }
     : { line: `l % ${TILED_MATMUL_SPAN}u`, kk: `l / ${TILED_MATMUL_SPAN}u + ${(INVOCATIONS / TILED_MATMUL_SPAN) * q}u` };
   const shared = `${x.toUpperCase()}s`;
   return {
-    /** This invocation's lines within the tile, their offsets (clamped to the last valid line) and k within a slab. */
+    /** This invocation's lines within the tile, what reading them needs (clamped to the last valid line) and k within a slab. */
     setup: lines(range(LOADS), (q) => [
       `let ${x}L${q} = ${at(q).line};`,
       `let ${x}K${q} = ${at(q).kk};`,
-      `let ${x}Line${q} = gid.z * p.stride${x.toUpperCase()} + min(${first} + ${x}L${q}, p.${edge} - 1u) * p.${line};`,
+      `let ${x}Line${q} = ${op.line(`min(${first} + ${x}L${q}, p.${edge} - 1u)`)};`,
     ].join(' ')),
     /** Reads the slab starting at k into registers x{q}; k ≥ K reads 0 (kLast keeps the address in bounds). */
-    fetch: (k: string) => lines(range(LOADS), (q) => `${x}${q} = select(0.0, ${x}[${x}Line${q} + min(${k} + ${x}K${q}, kLast) * p.${kStride}], ${k} + ${x}K${q} < p.K);`, '\n    '),
+    fetch: (k: string) => lines(range(LOADS), (q) => `${x}${q} = select(0.0, ${op.value(`${x}Line${q}`, `min(${k} + ${x}K${q}, kLast)`)}, ${k} + ${x}K${q} < p.K);`, '\n    '),
     /** Writes the registers into workgroup memory: vec4 [kk·PITCH + line/4], component line % 4. */
     store: lines(range(LOADS), (q) => `${shared}[${x}K${q} * ${PITCH}u + ${x}L${q} / 4u][${x}L${q} % 4u] = ${x}${q};`, '\n    '),
     regs: lines(range(LOADS), (q) => `var ${x}${q} = 0.0;`, ' '),
   };
 }
 
-function code(v: TiledMatmulVariant): string {
-  const store = (o: string, value: string) => (v.addend ? `c[${o}] = p.alpha * ${value} + p.beta * d[${o}];` : `c[${o}] = ${value};`);
-  const a = slab('a', !v.transposeA, 'row0', 'M', 'aRow', 'aK');
-  const b = slab('b', v.transposeB, 'col0', 'N', 'bCol', 'bK');
+/**
+ * The tiled product's workgroup memory and entry point, C[gid.z] = op(A)·op(B) tile by tile, for a
+ * shader that declares `p` with fields M, N, K (u32) and the buffers its operands and `store` read.
+ * store(row, col, value): the WGSL statement that writes C[row, col] of batch gid.z (row < M, col < N).
+ */
+export function tiledMatmulMain(opA: TiledOperand, opB: TiledOperand, store: (row: string, col: string, value: string) => string): string {
+  const a = slab('a', opA, 'row0', 'M');
+  const b = slab('b', opB, 'col0', 'N');
   return /* wgsl */ `
-struct Params {
-  M: u32, N: u32, K: u32, strideC: u32,
-  strideA: u32, strideB: u32, aRow: u32, aK: u32,
-  bCol: u32, bK: u32, alpha: f32, beta: f32,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
-${v.addend ? '@group(0) @binding(4) var<storage, read> d: array<f32>;' : ''}
 // One slab of op(A) (As[kk·${PITCH} + i/4][i % 4] = op(A)[row0 + i, k0 + kk]) and of op(B) (by columns).
 var<workgroup> As: array<vec4<f32>, ${DEPTH * PITCH}>;
 var<workgroup> Bs: array<vec4<f32>, ${DEPTH * PITCH}>;
@@ -141,10 +149,30 @@ fn main(@builtin(workgroup_id) gid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   let row = row0 + ${R}u * lid.y;
   let col = col0 + ${R}u * lid.x;
-  let co = gid.z * p.strideC + row * p.N + col;
-  ${lines(range(R), (i) => `if (row + ${i}u < p.M) { ${lines(range(R), (j) => `if (col + ${j}u < p.N) { ${store(`co + ${i}u * p.N + ${j}u`, `acc${i}[${j}]`)} }`, ' ')} }`)}
+  ${lines(range(R), (i) => `if (row + ${i}u < p.M) { ${lines(range(R), (j) => `if (col + ${j}u < p.N) { ${store(`row + ${i}u`, `col + ${j}u`, `acc${i}[${j}]`)} }`, ' ')} }`)}
 }
 `;
+}
+
+/** A strided matrix operand of the matmul params: line offset = batch + line·lineStride, k stride kStride. */
+const strided = (x: 'a' | 'b', kMajor: boolean, lineStride: string, kStride: string): TiledOperand => ({
+  kMajor,
+  line: (index) => `gid.z * p.stride${x.toUpperCase()} + ${index} * p.${lineStride}`,
+  value: (line, k) => `${x}[${line} + ${k} * p.${kStride}]`,
+});
+
+function code(v: TiledMatmulVariant): string {
+  const store = (row: string, col: string, value: string) => {
+    const o = `gid.z * p.strideC + (${row}) * p.N + ${col}`;
+    return v.addend ? `c[${o}] = p.alpha * ${value} + p.beta * d[${o}];` : `c[${o}] = ${value};`;
+  };
+  return /* wgsl */ `
+${MATMUL_PARAMS}
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+${v.addend ? '@group(0) @binding(4) var<storage, read> d: array<f32>;' : ''}
+${tiledMatmulMain(strided('a', !v.transposeA, 'aRow', 'aK'), strided('b', v.transposeB, 'bCol', 'bK'), store)}`;
 }
 
 /** Workgroup grid for an M×N output over `batch` matrices: one workgroup per 64×64 tile. */

@@ -75,17 +75,22 @@ function operand(x: 'a' | 'b', vec4: boolean, first: string, edge: string, line:
   };
 }
 
-function code(v: MatmulVariant): string {
-  const store = (o: string, value: string) => (v.addend ? `c[${o}] = p.alpha * ${value} + p.beta * d[${o}];` : `c[${o}] = ${value};`);
-  const a = operand('a', v.vec4A, 'row', 'M', 'aRow', 'aK');
-  const b = operand('b', v.vec4B, 'col', 'N', 'bCol', 'bK');
-  return /* wgsl */ `
+/** WGSL declaration of the params uniform that matmulParams packs (binding 0); kernels/matmul-tiled.wgsl.ts shares it. */
+export const MATMUL_PARAMS = /* wgsl */ `
 struct Params {
   M: u32, N: u32, K: u32, strideC: u32,
   strideA: u32, strideB: u32, aRow: u32, aK: u32,
   bCol: u32, bK: u32, alpha: f32, beta: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
+`;
+
+function code(v: MatmulVariant): string {
+  const store = (o: string, value: string) => (v.addend ? `c[${o}] = p.alpha * ${value} + p.beta * d[${o}];` : `c[${o}] = ${value};`);
+  const a = operand('a', v.vec4A, 'row', 'M', 'aRow', 'aK');
+  const b = operand('b', v.vec4B, 'col', 'N', 'bCol', 'bK');
+  return /* wgsl */ `
+${MATMUL_PARAMS}
 ${a.decl}
 ${b.decl}
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;

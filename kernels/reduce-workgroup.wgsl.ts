@@ -15,6 +15,11 @@
  * index of the extreme, first NaN). An invocation with no element holds index EMPTY, which loses.
  * The grid is grid1d(outputs, 1): surplus workgroups of a grid folded into y store nothing, and
  * every barrier is in uniform control flow (nothing returns early).
+ * With `subgroups` (sums on devices with the feature; engine/kernel-variants.ts), the first level
+ * is subgroupAdd: one partial per subgroup in accs[subgroup_id], one barrier, then invocation 0 adds
+ * the num_subgroups partials in order (at most 64, for subgroups of 4), instead of 8 tree steps.
+ * Deterministic on a given device; the order inside subgroupAdd is the hardware's, so results
+ * differ from the tree's within the same error bound (γ_r·Σ|x|).
  */
 import { memoKernel } from './memo.js';
 import type { ReduceOp } from './reduce.wgsl.js';
@@ -22,14 +27,43 @@ import { FLAT_WORKGROUP, IS_NAN, type KernelSpec } from './spec.js';
 
 export const WORKGROUP_REDUCE_SIZE = 256;
 
-export const workgroupReduceKernel = memoKernel((op: ReduceOp): KernelSpec => {
+export interface WorkgroupReduceVariant {
+  op: ReduceOp;
+  /** First level by subgroupAdd (op 'sum' only). */
+  subgroups: boolean;
+}
+
+const SUBGROUP_BUILTINS = ',\n        @builtin(subgroup_id) sg: u32, @builtin(num_subgroups) nsg: u32';
+/** The subgroup sum's combine: replaces the tree after the per-invocation partials. */
+const SUBGROUP_SUM = /* wgsl */ `
+  let total = subgroupAdd(acc);
+  if (subgroupElect()) { accs[sg] = total; }
+  workgroupBarrier();
+  if (lid == 0u && valid) {
+    var s = 0.0;
+    for (var i = 0u; i < nsg; i++) { s += accs[i]; }
+    out[idx] = s;
+  }`;
+
+export const workgroupReduceKernel = memoKernel(({ op, subgroups }: WorkgroupReduceVariant): KernelSpec => {
+  if (subgroups && op !== 'sum') throw new RangeError(`workgroupReduceKernel: subgroups serve sums only, got op '${op}'`);
   const isArg = op === 'argmax' || op === 'argmin';
   const better = op === 'max' || op === 'argmax' ? '>' : '<';
   // sum: plain adds; the others: replace (acc, best) by (v, k) when (v, k) wins.
   const take = (v: string, k: string, accRef: string, bestRef: string) => op === 'sum'
     ? `${accRef} += ${v};`
     : `if (wins(${accRef}, ${bestRef}, ${v}, ${k})) { ${accRef} = ${v}; ${bestRef} = ${k}; }`;
-  const code = /* wgsl */ `
+  const tree = /* wgsl */ `
+  accs[lid] = acc;
+  bests[lid] = best;
+  for (var s = ${WORKGROUP_REDUCE_SIZE / 2}u; s > 0u; s >>= 1u) {
+    workgroupBarrier();
+    if (lid < s) {
+      ${take('accs[lid + s]', 'bests[lid + s]', 'accs[lid]', 'bests[lid]')}
+    }
+  }
+  if (lid == 0u && valid) { out[idx] = ${isArg ? 'i32(bests[0])' : 'accs[0]'}; }`;
+  const code = /* wgsl */ `${subgroups ? 'enable subgroups;' : ''}
 struct Params { outer: u32, r: u32, inner: u32, chunk: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -49,7 +83,7 @@ fn wins(va: f32, ia: u32, vb: f32, ib: u32) -> bool {
 
 @compute @workgroup_size(${WORKGROUP_REDUCE_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
+        @builtin(local_invocation_index) lid: u32${subgroups ? SUBGROUP_BUILTINS : ''}) {
   let chunks = (p.r + p.chunk - 1u) / p.chunk;
   let idx = flatWorkgroup(wid, nwg);
   let valid = idx < p.outer * chunks;
@@ -64,16 +98,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       ${take('v', 'k', 'acc', 'best')}
     }
   }
-  accs[lid] = acc;
-  bests[lid] = best;
-  for (var s = ${WORKGROUP_REDUCE_SIZE / 2}u; s > 0u; s >>= 1u) {
-    workgroupBarrier();
-    if (lid < s) {
-      ${take('accs[lid + s]', 'bests[lid + s]', 'accs[lid]', 'bests[lid]')}
-    }
-  }
-  if (lid == 0u && valid) { out[idx] = ${isArg ? 'i32(bests[0])' : 'accs[0]'}; }
+${subgroups ? SUBGROUP_SUM : tree}
 }
 `;
-  return { name: `reduce[${op},workgroup]`, code, bindings: ['uniform', 'read', 'readwrite'] };
+  return { name: `reduce[${op},workgroup${subgroups ? ',subgroups' : ''}]`, code, bindings: ['uniform', 'read', 'readwrite'] };
 });

@@ -158,7 +158,9 @@ export class ProjectedStep {
       const g2 = project && config.twoProj ? reshape(matmul(reshape(grad, [-1, d]), P), grad.shape) : grad;
       const bufferOf = (name: string): GPUBuffer =>
         name === 'g' ? g2.buffer : name === 'theta' ? theta.buffer : this.get(name as StateName, theta).buffer;
-      if (project && n * d <= FUSED_STEP_MACS) {
+      // The fused step's D·P runs on one 8-invocation workgroup: right for a software rasteriser's
+      // dispatch cost, idle on a GPU, where the adjust pass and the tiled matmul below win.
+      if (project && n * d <= FUSED_STEP_MACS && device.kernelVariants.matmul === 'register-8x8') {
         const v = { rule, post: config.post };
         device.dispatch(fusedStepKernel(v), u, fusedStepBuffers(v).map(([name]) => (name === 'P' ? P.buffer : bufferOf(name))), [1, 1, 1]);
         return;

@@ -15,8 +15,9 @@
  * on rows [0, L) of X only, 4·L·b·cols flops per block and ≈ 2n²·cols in all (half of what full-height
  * blocks cost). Blocks run last to first, so each touches a superset of the rows of those before it.
  */
-import { matmulGrid, matmulKernel, matmulParams, matmulVariant, type MatmulShape } from '../../kernels/matmul.wgsl.js';
+import { matmulParams, type MatmulShape } from '../../kernels/matmul.wgsl.js';
 import type { Device } from '../device.js';
+import { matmulProgram } from '../ops/matmul.js';
 
 /** T of the compact WY form of the reflectors in the rows of y [b, N] (header). */
 export function compactWyFactor(y: Float32Array, b: number, N: number): Float64Array {
@@ -40,11 +41,12 @@ export function compactWyFactor(y: Float32Array, b: number, N: number): Float64A
   return T;
 }
 
-/** c [M, N] ← α·op(a)·b (+ β·d): one dispatch of the matmul kernel on rows 0..M−1 of raw buffers. */
+/** c [M, N] ← α·op(a)·b (+ β·d): one dispatch of the device's matmul variant on rows 0..M−1 of raw buffers. */
 function gemm(device: Device, M: number, N: number, K: number, a: GPUBuffer, transposeA: boolean, b: GPUBuffer, c: GPUBuffer, d?: GPUBuffer): void {
   const shape: MatmulShape = { M, N, K, transposeA, transposeB: false, broadcastA: true, broadcastB: true };
   const params = d ? matmulParams(shape, -1, 1) : matmulParams(shape);
-  device.dispatch(matmulKernel(matmulVariant(shape, d !== undefined)), params, d ? [a, b, c, d] : [a, b, c], matmulGrid(M, N, 1));
+  const { spec, grid } = matmulProgram(device, shape, 1, d !== undefined);
+  device.dispatch(spec, params, d ? [a, b, c, d] : [a, b, c], grid);
 }
 
 /**

@@ -13,17 +13,21 @@
  * gradient-projection layers accumulate covariances of, so `onPatches` hands them the same patches
  * (no second unfold); and W·Rᵀ, B read along k, ran faster on lavapipe than W·P with P read as vec4
  * (seed CNN at batch 512: 56 vs 85 ms for the matmul).
+ * On a device whose conv variant is `implicit-gemm-64x64` (hardware GPUs; engine/kernel-variants.ts)
+ * y and [dW | db] come from the implicit-im2col kernels instead (engine/ops/conv-implicit.ts): the
+ * patches are read from x inside the tiled product and never written, unless `onPatches` wants them.
  */
 import { isGradEnabled, noGrad, record } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { concat, slice } from './indexing.js';
-import { checkFloat, checkTensor } from './map.js';
+import { checkFloat, checkSameDevice, checkTensor } from './map.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { foldRaw, unfoldRaw } from './patches.js';
+import { implicitConvRaw, implicitConvWeightGradRaw } from './conv-implicit.js';
 import { check4d, windowGeometry, type Window2dOptions } from './window2d.js';
 
 export interface Conv2dOptions extends Window2dOptions {
@@ -53,6 +57,7 @@ function checkArgs(x: Tensor, w: Tensor, bias: Tensor | undefined): void {
       throw new RangeError(`conv2d: bias must have shape [${w.shape[0]}] (one value per output channel), got ${formatShape(bias.shape)}`);
     }
   }
+  checkSameDevice('conv2d', { x, w, bias });
 }
 
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
@@ -65,25 +70,30 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const K = Cin * kh * kw, L = Ho * Wo;
   const inputs = bias ? [x, w, bias] : [x, w];
 
-  const rows = unfoldRaw('conv2d', x, geom, 'rows', bias !== undefined); // [N·L, K (+1)]
-  const Kb = rows.shape[1]!;
-  opts.onPatches?.(rows);
-  const patches = rows.view([N, L, Kb]); // shares the storage
-  rows.dispose();
+  const implicit = x.device.kernelVariants.conv === 'implicit-gemm-64x64' && !opts.onPatches;
+  let patches: Tensor | null = null; // [N, L, K (+1)], none with implicit im2col
+  if (!implicit) {
+    const rows = unfoldRaw('conv2d', x, geom, 'rows', bias !== undefined); // [N·L, K (+1)]
+    opts.onPatches?.(rows);
+    patches = rows.view([N, L, rows.shape[1]!]); // shares the storage
+    rows.dispose();
+  }
   const out = noGrad(() => tidy(() => {
     const w2 = reshape(w, [Cout, K]);
     const wb = bias ? concat([w2, reshape(bias, [Cout, 1])], 1) : w2;
-    return reshape(matmul(wb, patches, { transposeB: true }), [N, Cout, Ho, Wo]);
+    const y = patches ? matmul(wb, patches, { transposeB: true }) : implicitConvRaw(x, wb, geom, bias !== undefined);
+    return reshape(y, [N, Cout, Ho, Wo]);
   }));
   if (!(isGradEnabled() && inputs.some((t) => t.requiresGrad))) {
-    patches.dispose();
+    patches?.dispose();
     return out;
   }
   return record(out, 'conv2d', inputs, (g) => tidy(() => {
     const g3 = reshape(g, [N, Cout, L]);
     const dx = x.requiresGrad ? foldRaw(matmul(reshape(w, [Cout, K]), g3, { transposeA: true }), geom, 'cols', N, Cin) : null;
-    const dwb = w.requiresGrad || bias?.requiresGrad ? sum(matmul(g3, patches), 0) : null; // [Cout, K (+1)]
-    patches.dispose();
+    const dwb = !(w.requiresGrad || bias?.requiresGrad) ? null // [Cout, K (+1)]
+      : patches ? sum(matmul(g3, patches), 0) : implicitConvWeightGradRaw(g3, x, geom, bias !== undefined);
+    patches?.dispose();
     if (!dwb) return [dx, null, null];
     const dw = w.requiresGrad ? reshape(bias ? slice(dwb, 1, 0, K) : dwb, w.shape) : null;
     const db = bias?.requiresGrad ? reshape(slice(dwb, 1, K), [Cout]) : null;

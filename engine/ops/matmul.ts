@@ -10,7 +10,7 @@ import { record } from '../autograd.js';
 import type { Device } from '../device.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
-import { checkFloat, checkTensor } from './map.js';
+import { checkFloat, checkSameDevice, checkTensor } from './map.js';
 import { sumTo } from './reduce.js';
 
 export interface MatmulOptions {
@@ -19,7 +19,7 @@ export interface MatmulOptions {
 }
 
 /** The program the device's kernel variant (device.kernelVariants.matmul) runs for a shape, and its grid. */
-function matmulProgram(device: Device, shape: MatmulShape, batch: number, addend: boolean): { spec: KernelSpec; grid: [number, number, number] } {
+export function matmulProgram(device: Device, shape: MatmulShape, batch: number, addend: boolean): { spec: KernelSpec; grid: [number, number, number] } {
   const { M, N, transposeA, transposeB } = shape;
   if (device.kernelVariants.matmul === 'tiled-64x64') {
     return { spec: tiledMatmulKernel({ transposeA, transposeB, addend }), grid: tiledMatmulGrid(M, N, batch) };
@@ -32,6 +32,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   checkTensor('matmul', 'b', b);
   checkFloat('matmul', 'a', a);
   checkFloat('matmul', 'b', b);
+  checkSameDevice('matmul', { a, b });
   const tA = opts.transposeA ?? false;
   const tB = opts.transposeB ?? false;
   if (a.rank < 2 || b.rank < 2) {
@@ -84,6 +85,7 @@ export function gemmInto(out: Tensor, a: Tensor, b: Tensor, c: Tensor, alpha: nu
     checkFloat('gemmInto', name, t);
     if (t.rank !== 2) throw new RangeError(`gemmInto: ${name} must be 2-D, got ${formatShape(t.shape)}`);
   }
+  checkSameDevice('gemmInto', named);
   const transposeA = opts.transposeA ?? false;
   const [M, K] = (transposeA ? [a.shape[1], a.shape[0]] : a.shape) as [number, number];
   const N = b.shape[1]!;

@@ -24,14 +24,15 @@ const WORKGROUP_MIN_CHUNK = WORKGROUP_REDUCE_SIZE / 2;
 
 /** Whether a pass over chunks of `chunk` values runs one workgroup per output on this device. */
 function byWorkgroup(x: Tensor, inner: number, chunk: number): boolean {
-  return x.device.kernelVariants.reduce === 'workgroup' && inner === 1 && chunk >= WORKGROUP_MIN_CHUNK;
+  return x.device.kernelVariants.reduce !== 'per-output' && inner === 1 && chunk >= WORKGROUP_MIN_CHUNK;
 }
 
 function reducePass(op: ReduceOp, x: Tensor, outer: number, r: number, inner: number, chunk: number): Tensor {
   const chunks = Math.ceil(r / chunk);
   const out = emptyTensor(x.device, [outer, chunks, inner], op === 'argmax' || op === 'argmin' ? 'int32' : 'float32');
   const params = new Uint32Array([outer, r, inner, chunk]);
-  if (byWorkgroup(x, inner, chunk)) x.device.dispatch(workgroupReduceKernel(op), params, [x.buffer, out.buffer], grid1d(out.size, 1));
+  const subgroups = op === 'sum' && x.device.kernelVariants.reduce === 'workgroup-subgroups';
+  if (byWorkgroup(x, inner, chunk)) x.device.dispatch(workgroupReduceKernel({ op, subgroups }), params, [x.buffer, out.buffer], grid1d(out.size, 1));
   else x.device.dispatch(reduceKernel(op), params, [x.buffer, out.buffer], grid1d(out.size, REDUCE_WORKGROUP));
   return out;
 }

@@ -2,12 +2,15 @@
  * The kernels of a training step inside Chromium's WebGPU (SwiftShader without a GPU), checked against
  * the same float64 references and error bounds as on Dawn (test/kernels/*.test.ts, where each bound is
  * derived): the page (kernels-page.js) runs conv2d forward and backward, softmax, cross-entropy forward
- * and backward, a sum, and a matmul with each kernel set (register-blocked and workgroup-tiled) on the
- * browser build; this file computes the references.
+ * and backward, a sum, and a matmul, a covariance, the conv2d step and the sum again with each kernel
+ * set (register-blocked / unfold + matmul / per-output sums, and workgroup-tiled / implicit im2col /
+ * workgroup sums, by subgroups where SwiftShader's device has them) on the browser build; this file
+ * computes the references.
  *
  * Bounds (ε₃₂ = 2⁻²³; any order of m float32 products and sums errs by at most m·ε₃₂·Σ|terms|; twice that allowed):
  *   conv2d y: K + 1 terms (K = Cin·kh·kw, and the bias) → 2(K + 1)·ε₃₂·(Σ|x||w| + |b|)
  *          dx: Cout + kh·kw → 2(Cout + kh·kw)·ε₃₂·Σ|g||w|;  dw: L + N (L = Ho·Wo) → 2(L + N)·ε₃₂·Σ|g||x|;  db likewise with Σ|g|
+ *          (implicit im2col sums dw's N·L terms in one chain: γ_{N·L} ≤ 2(L + N)·ε₃₂ at N = 2)
  *   softmax (inputs in [−1, 1], r per line): relative (40 + r)·ε₃₂ (WGSL's exp to 3 + 2|x| ULP, the sum, the division)
  *   cross-entropy, mean of N rows of C logits in [−4, 4]: each row to 2⁻²¹ + (20 + C)·ε₃₂ + 3·ε₃₂·log C absolute, the
  *     mean adds (N + 2)·ε₃₂·Σ|row|/N; dlogits (p − onehot)/N to ((40 + C)·ε₃₂·(|p − onehot| + 1) + 3·ε₃₂·|p − onehot|)/N
@@ -60,7 +63,26 @@ interface PageResult {
   softmax: number[];
   ce: { loss: number; dlogits: number[] };
   sum: number[];
-  matmul: { variant: string; c: number[]; covVariant: string; cov: number[] }[];
+  matmul: {
+    variant: string; c: number[]; covVariant: string; cov: number[];
+    convVariant: string; conv: PageResult['conv']; reduceVariant: string; sum: number[];
+  }[];
+}
+
+/** conv2d's y, dx, dw, db within the bounds above. */
+function expectConv(got: PageResult['conv'], what: string): void {
+  const K = Cin * kh * kw, L = shapes.w.out[0] * shapes.w.out[1];
+  expectWithin(got.y, conv2dReference(conv.x, conv.w, shapes, conv.b), scaled(conv2dReference(abs(conv.x), abs(conv.w), shapes, abs(conv.b)), 2 * (K + 1) * EPS32), `${what} y`);
+  const want = conv2dBackwardReference(conv.g, conv.x, conv.w, shapes);
+  const bound = conv2dBackwardReference(abs(conv.g), abs(conv.x), abs(conv.w), shapes);
+  expectWithin(got.dx, want.dx, scaled(bound.dx, 2 * (Cout + kh * kw) * EPS32), `${what} dx`);
+  expectWithin(got.dw, want.dw, scaled(bound.dw, 2 * (L + N) * EPS32), `${what} dw`);
+  expectWithin(got.db, want.db, scaled(bound.db, 2 * (L + N) * EPS32), `${what} db`);
+}
+
+function expectSum(got: number[], what: string): void {
+  const [outer, len] = sum.shape as [number, number];
+  expectWithin(got, reduceReference('sum', sum.x, outer, len, 1), scaled(reduceReference('sum', abs(sum.x), outer, len, 1), len * EPS32), what);
 }
 
 describe('kernels in Chromium vs float64 references', () => {
@@ -89,13 +111,19 @@ describe('kernels in Chromium vs float64 references', () => {
   });
 
   it('conv2d forward and backward (x, w, bias)', () => {
-    const K = Cin * kh * kw, L = shapes.w.out[0] * shapes.w.out[1];
-    expectWithin(r.conv.y, conv2dReference(conv.x, conv.w, shapes, conv.b), scaled(conv2dReference(abs(conv.x), abs(conv.w), shapes, abs(conv.b)), 2 * (K + 1) * EPS32), 'conv2d y');
-    const want = conv2dBackwardReference(conv.g, conv.x, conv.w, shapes);
-    const bound = conv2dBackwardReference(abs(conv.g), abs(conv.x), abs(conv.w), shapes);
-    expectWithin(r.conv.dx, want.dx, scaled(bound.dx, 2 * (Cout + kh * kw) * EPS32), 'conv2d dx');
-    expectWithin(r.conv.dw, want.dw, scaled(bound.dw, 2 * (L + N) * EPS32), 'conv2d dw');
-    expectWithin(r.conv.db, want.db, scaled(bound.db, 2 * (L + N) * EPS32), 'conv2d db');
+    expectConv(r.conv, 'conv2d');
+  });
+
+  it('conv2d with unfold + matmul and with implicit im2col', () => {
+    expect(r.matmul.map((m) => m.convVariant)).toEqual(['unfold-matmul', 'implicit-gemm-64x64']);
+    for (const m of r.matmul) expectConv(m.conv, `conv2d (${m.convVariant})`);
+  });
+
+  it('sum with the per-output and with the workgroup kernels', () => {
+    expect(r.matmul[0]!.reduceVariant).toBe('per-output');
+    expect(r.matmul[1]!.reduceVariant).toMatch(/^workgroup(-subgroups)?$/);
+    console.log(`Chromium's hardware-forced device: reduce variant '${r.matmul[1]!.reduceVariant}'`);
+    for (const m of r.matmul) expectSum(m.sum, `sum (${m.reduceVariant})`);
   });
 
   it('softmax along the last axis', () => {
@@ -115,8 +143,7 @@ describe('kernels in Chromium vs float64 references', () => {
   });
 
   it('sum along an axis of 301', () => {
-    const [outer, len] = sum.shape as [number, number];
-    expectWithin(r.sum, reduceReference('sum', sum.x, outer, len, 1), scaled(reduceReference('sum', abs(sum.x), outer, len, 1), len * EPS32), 'sum');
+    expectSum(r.sum, 'sum');
   });
 
   it('matmul A·Bᵀ with the register-blocked and with the workgroup-tiled kernels', () => {

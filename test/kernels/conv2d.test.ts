@@ -8,12 +8,22 @@
  *                                                    → (Cout + kh·kw)·ε₃₂·Σ|g||w|
  *   dw: L = Ho·Wo products per sample, then a sum over N samples
  *                                                    → (L + N)·ε₃₂·Σ|g||x|
+ *       (the hardware variant's implicit im2col sums all N·L products in one chain, γ_{N·L}: within
+ *       twice (L + N) for the N ≤ 2 used here)
  *   db: L products g·1 in the same matmul, then N     → (L + N)·ε₃₂·Σ|g|
  * Each Σ|·| is the reference evaluated on absolute values. We allow twice these bounds.
+ *
+ * Every test runs on a device forced to the software variants (unfold + register-blocked matmul)
+ * and on one forced to the hardware variants (kernels/conv2d-implicit.wgsl.ts for y and dW, the
+ * tiled matmul for dx; with onPatches, unfold + the tiled matmul). Mutations of the implicit kernel
+ * these tests catch, each tried: the stride ignored; the padding added instead of subtracted; the
+ * dilation ignored along y; the bias entry 0 instead of 1; the weight gradient's sample index j / L
+ * taken as j % L; a tap in the padding read instead of zeroed.
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
 import { conv2dBackwardReference, conv2dReference, type ConvShapes } from '../../kernels/conv2d.reference.js';
+import { implicitConvKernel } from '../../kernels/conv2d-implicit.wgsl.js';
 import { windowGeometry, type Window2dOptions } from '../../engine/ops/window2d.js';
 import { useDevice } from '../helpers/device.js';
 import { checkGrad } from '../helpers/gradcheck.js';
@@ -55,8 +65,21 @@ function expectWithin(got: ArrayLike<number>, want: ArrayLike<number>, bound: Ar
 
 const abs = (a: Float32Array) => a.map(Math.abs);
 
-describe('conv2d vs float64 reference', () => {
-  useDevice();
+describe.each(['software', 'hardware'] as const)('conv2d (%s variants) vs float64 reference', (kernels) => {
+  const device = useDevice({ kernels });
+
+  it('runs the implicit-im2col kernels exactly on the hardware variants', async () => {
+    const c = cases[1]!;
+    const { xShape, wShape, x, w } = setup(c, 1);
+    const xt = wc.tensor(x, xShape, { requiresGrad: true }), wt = wc.tensor(w, wShape, { requiresGrad: true });
+    wc.tidy(() => wc.sum(wc.conv2d(xt, wt, c.opts)).backward());
+    await wt.grad!.toArray();
+    expect(device().kernelVariants.conv).toBe(kernels === 'hardware' ? 'implicit-gemm-64x64' : 'unfold-matmul');
+    const compiled = device().stats().pipelinesCompiled;
+    for (const pass of ['forward', 'weight-grad'] as const) device().pipelines.get(implicitConvKernel(pass));
+    expect(device().stats().pipelinesCompiled - compiled, 'pipelines compiled by asking for the implicit kernels').toBe(kernels === 'hardware' ? 0 : 2);
+    [xt, wt].forEach((t) => t.dispose());
+  });
 
   it('forward, with and without bias', async () => {
     for (const [i, c] of cases.entries()) {
@@ -148,7 +171,8 @@ describe('conv2d vs float64 reference', () => {
     expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3], { dtype: 'int32' }))).toThrow('conv2d: w must be float32, got int32');
   });
 
-  it('says so when the patch matrix would not fit in one storage binding', () => {
+  // The hardware variants never write the forward's patch matrix (and this many channels would take lavapipe minutes).
+  it.skipIf(kernels === 'hardware')('says so when the patch matrix would not fit in one storage binding', () => {
     // A 5×5 kernel on 28×28 makes 25·576 patch entries per channel, 18× the input.
     const C = Math.ceil(wc.getDevice().limits.maxStorageBufferBindingSize / (25 * 576 * 4)) + 1;
     const x = wc.zeros([1, C, 28, 28]), w = wc.zeros([1, C, 5, 5]);

@@ -14,6 +14,12 @@
  * Mutations of the workgroup kernel these tests catch, each tried: the tree's first step skipped
  * (s from 64); ties going to the larger index; a later NaN replacing the first; the EMPTY partial
  * of an invocation with no values winning.
+ *
+ * Sums on a Vulkan device forced to the hardware variants, where the device has `subgroups` (Dawn on
+ * lavapipe does, subgroups of 8): the workgroup kernel's first level by subgroupAdd. Skipped, with
+ * the reason printed, on a platform whose Vulkan device has no subgroups. Mutations caught, each
+ * tried: the invocation's own partial stored instead of subgroupAdd's total; subgroup 0's partial
+ * left out of invocation 0's sum.
  */
 import { describe, expect, it } from 'vitest';
 import * as wc from '../../index.js';
@@ -127,7 +133,7 @@ describe.each(['software', 'hardware'] as const)('reductions (%s variants) vs fl
     const x = wc.tensor(toF32(randomArray(2 * 300, 60)), [2, 300]);
     await wc.sum(x, 1).toArray();
     const compiled = device().stats().pipelinesCompiled;
-    device().pipelines.get(workgroupReduceKernel('sum'));
+    device().pipelines.get(workgroupReduceKernel({ op: 'sum', subgroups: false }));
     expect(device().stats().pipelinesCompiled - compiled, 'pipelines compiled by asking for the workgroup kernel').toBe(kernels === 'hardware' ? 0 : 1);
   });
 
@@ -189,6 +195,28 @@ describe.each(['software', 'hardware'] as const)('reductions (%s variants) vs fl
           expect(Array.from(got), `${op} ${what}`).toEqual(Array.from(want));
         }
       }
+    }
+  });
+
+  it.skipIf(kernels === 'software')('sums take the subgroup first level wherever the device has subgroups (Vulkan)', async () => {
+    const vulkan = await wc.initDevice({ backend: 'vulkan', kernels: 'hardware', makeCurrent: false });
+    const { reduce } = vulkan.kernelVariants;
+    vulkan.destroy();
+    if (reduce !== 'workgroup-subgroups') {
+      console.log(`skipped: the Vulkan device has no subgroups (reduce variant '${reduce}')`);
+      return;
+    }
+    const sub = await wc.initDevice({ backend: 'vulkan', kernels: 'hardware' });
+    try {
+      for (const [k, shape] of [[2, 300], [3, 769], [1, 100_000], [4, 129]].entries()) {
+        await checkReduction('sum', toF32(randomArray(size(shape), 70 + k, -2, 3)), shape, [1], false);
+      }
+      const compiled = sub.stats().pipelinesCompiled;
+      sub.pipelines.get(workgroupReduceKernel({ op: 'sum', subgroups: true }));
+      expect(sub.stats().pipelinesCompiled - compiled, 'pipelines compiled by asking for the subgroup kernel').toBe(0);
+    } finally {
+      sub.destroy();
+      wc.setDevice(device());
     }
   });
 

@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import * as wc from '../../../index.js';
 import { applyReflectorsLeft, compactWyFactor } from '../../../engine/linalg/reflector-blocks.js';
 import { tridiagonalQl } from '../../../engine/linalg/tridiagonal-ql.js';
+import { tiledMatmulKernel } from '../../../kernels/matmul-tiled.wgsl.js';
 import { eigenvectorColumnsReference } from '../../../kernels/eigenvector-columns.reference.js';
 import { COLUMNS_WORKGROUP, eigenvectorColumnsKernel } from '../../../kernels/eigenvector-columns.wgsl.js';
 import { jacobiEighReference } from '../../../kernels/jacobi.reference.js';
@@ -117,8 +118,9 @@ function reflectLeft(x: Float64Array, N: number, cols: number, v: ArrayLike<numb
   }
 }
 
-describe('compact WY back-transformation', () => {
-  const device = useDevice();
+// On both kernel sets: the block matmuls run the device's matmul variant (register-blocked or tiled).
+describe.each(['software', 'hardware'] as const)('compact WY back-transformation (%s kernels)', (kernels) => {
+  const device = useDevice({ kernels });
   const N = 12, n = 11, count = 9;
   const y = reflectors(count, N, n, 4);
 
@@ -155,6 +157,10 @@ describe('compact WY back-transformation', () => {
     const want = new Float64Array(rows * cols);
     for (let r = 0; r < n; r++) for (let c = 0; c < cols; c++) want[r * cols + c] = yx[(n - 1 - r) * cols + c]!;
     expectClose(got, want, { atol: 1e-5 });
+    // Rᵀ·(T·R·Y) subtracted in the epilogue: compiled already exactly when the tiled variant ran.
+    const compiled = dev.stats().pipelinesCompiled;
+    dev.pipelines.get(tiledMatmulKernel({ transposeA: true, transposeB: false, addend: true }));
+    expect(dev.stats().pipelinesCompiled - compiled, 'pipelines compiled by asking for the tiled addend matmul').toBe(kernels === 'hardware' ? 0 : 1);
   });
 });
 
