@@ -31,3 +31,30 @@ export class GPUError extends Error {
     this.name = 'GPUError';
   }
 }
+
+/** Where checkNumerics found the first NaN or ±∞ of a training run (cl.Strategy). */
+export interface NumericsFaultSite {
+  /** Experience index. */
+  experience: number;
+  /** Epoch (0-based) and step within it (1-based), as in Strategy's progress reports. */
+  epoch: number;
+  step: number;
+  /** Which value: the loss (with the plugins' penalties), a gradient as applied, or a parameter after the optimizer step. */
+  what: 'loss' | 'gradient' | 'parameter';
+  /** The parameter's module path ('layers.0.weight'); 'loss' for the loss. */
+  layer: string;
+}
+
+/** Training produced a NaN or ±∞ (a diverged run); the fields say where it first appeared. */
+export class NumericsError extends Error implements NumericsFaultSite {
+  readonly experience: number;
+  readonly epoch: number;
+  readonly step: number;
+  readonly what: NumericsFaultSite['what'];
+  readonly layer: string;
+  constructor(site: NumericsFaultSite, message: string) {
+    super(message);
+    this.name = 'NumericsError';
+    ({ experience: this.experience, epoch: this.epoch, step: this.step, what: this.what, layer: this.layer } = site);
+  }
+}

@@ -5,6 +5,7 @@ export { Tensor, type DType } from './tensor.js';
 export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, withGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
-export { DeviceLostError, NoAdapterError, DisposedError, GPUError } from './errors.js';
+export { DeviceLostError, NoAdapterError, DisposedError, GPUError, NumericsError, type NumericsFaultSite } from './errors.js';
+export { NumericsMonitor, type NumericsFault } from './numerics.js';
 export * from './ops/index.js';
 export * as linalg from './linalg/index.js';

@@ -143,14 +143,15 @@ export async function eighTop(a: Tensor, k: number, opts: EighTopOptions = {}): 
   const [n, cols] = a.shape as [number, number];
   if (n !== cols) throw new RangeError(`eighTop: a must be square [n, n], got ${formatShape(a.shape)}`);
   checkCount('eighTop', k, n);
+  const device = a.device;
+  // Checked before either route, so that a NaN is reported as eighTop's (the full route would name eigh).
+  const input = await matrixStats(device, a.buffer, n, n);
+  checkFinite('eighTop', 'a', input);
   const s = subspaceSize(k, opts);
   if (s > FULL_EIGH_FRACTION * n) return leading(a, opts.onWarning, () => k);
   const tol = opts.tol ?? 1e-5;
   const maxIters = opts.maxIters ?? 60;
   const checkEvery = opts.checkEvery ?? 3;
-  const device = a.device;
-  const input = await matrixStats(device, a.buffer, n, n);
-  checkFinite('eighTop', 'a', input);
 
   const g = new Generator(opts.seed ?? 0);
   const omega = Float32Array.from({ length: n * s }, () => g.normal());

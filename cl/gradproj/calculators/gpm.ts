@@ -14,6 +14,7 @@
  * exact and cheap on the GPU); the paper samples a few hundred examples, which `maxSamples` imitates by
  * registering at most `maxSamples` rows per task (the first ones seen; shuffle the data to sample).
  */
+import { checkNumber } from '../../../engine/check.js';
 import { clone, concat, eye, keep, linalg, matmul, mul, noGrad, slice, sub, sum, tidy, type Tensor } from '../../../engine/index.js';
 import { copyOf } from '../../../nn/assign.js';
 import { checkRows, type CalculatorState, type LoadableCalculatorState, type ProjectionCalculator } from './calculator.js';
@@ -45,13 +46,13 @@ export class GPM implements ProjectionCalculator {
 
   constructor(opts: GPMOptions = {}) {
     this.R = opts.R ?? 0.05;
-    if (!(this.R > 0 && this.R < 1)) throw new RangeError(`GPM: R must be in (0, 1), got ${this.R}`);
+    checkNumber('GPM', 'R', this.R, { min: 0, max: 1, minOpen: true, maxOpen: true });
     const t = opts.thresholds;
     this.threshold = typeof t === 'function' ? t
       : Array.isArray(t) ? (task) => t[Math.min(task, t.length - 1)]!
       : () => (t as number | undefined) ?? 1 - this.R;
     this.maxSamples = opts.maxSamples ?? Infinity;
-    if (!(this.maxSamples > 0)) throw new RangeError(`GPM: maxSamples must be positive, got ${this.maxSamples}`);
+    checkNumber('GPM', 'maxSamples', this.maxSamples, { min: 0, minOpen: true, infinite: true });
   }
 
   /** The basis M [d, k] (null before the first task). */
@@ -106,7 +107,10 @@ export class GPM implements ProjectionCalculator {
     Q?.dispose();
     const lambda = await values.data();
     const k = M?.shape[1] ?? 0;
-    const r = Math.min(this.newVectors(lambda, total, M === null), d - k);
+    // The first-task rule on task 0 only, as GPM's code decides by the task index: a first task that kept
+    // nothing (one direction holding ≥ ε of its energy, e.g. rank-1 inputs) must not make every later
+    // task "first" again, which would keep nothing for ever.
+    const r = Math.min(this.newVectors(lambda, total, this.task === 0), d - k);
     if (r > 0) {
       const fresh = tidy(() => normalizeColumns(slice(vectors, 1, 0, r)));
       const grown = M ? tidy(() => concat([M, fresh], 1)) : fresh;
