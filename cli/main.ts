@@ -22,6 +22,8 @@ import { writeFileAtomic } from '../nn/io/node.js';
 import { parseArgs, usage, type ArgSpec } from './args.js';
 import { compare } from './compare.js';
 import { formatResult } from './format-result.js';
+import { CtrlC, EXIT_INTERRUPTED } from './interrupt.js';
+import { checkInputPath } from './input-path.js';
 import { checkOutputPath } from './output-path.js';
 import { ProgressBar } from './progress.js';
 
@@ -52,6 +54,7 @@ function commonOptions(scenario: string, model?: string): Record<string, ArgSpec
     checkpoint: { kind: 'string', help: 'save a checkpoint to this file after every experience' },
     resume: { kind: 'string', help: 'continue the run saved in this checkpoint' },
     unlearn: { kind: 'numbers', help: 'after the run, unlearn these experiences (1-based: 1 is the first row of the table; comma-separated) and print the accuracy before and after; needs a method that records updates (amnesiac-lwf)' },
+    'no-check-numerics': { kind: 'boolean', help: 'do not flag a NaN or ±∞ in the loss, gradients and parameters each step (checked on the GPU, read every 50 steps; a diverged run then stops only on a non-finite loss)' },
     backend: { kind: 'string', choices: ['auto', 'vulkan', 'opengles'], default: 'auto', help: 'Dawn backend' },
     threads: {
       kind: 'int', min: 0,
@@ -111,7 +114,7 @@ function list(): string {
   return `${out.join('\n')}\n`;
 }
 
-async function run(scenario: string, argv: string[]): Promise<void> {
+async function run(scenario: string, argv: string[]): Promise<number> {
   const { specs, common, methodName } = runOptions(scenario, argv);
   const args = parseArgs(argv, specs);
   const pick = (keys: Iterable<string>) => Object.fromEntries([...keys].filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
@@ -129,25 +132,35 @@ async function run(scenario: string, argv: string[]): Promise<void> {
     return i - 1;
   });
   for (const k of ['json', 'plot', 'checkpoint'] as const) if (args[k]) await checkOutputPath(k, args[k] as string);
+  if (args.resume) await checkInputPath('resume', args.resume as string);
   const threads = (args.threads as number | undefined) ?? experimentSoftwareThreads();
   const device = await initDevice({ backend: args.backend as 'auto' | 'vulkan' | 'opengles', softwareThreads: threads });
   process.stderr.write(`${scenario}: ${resolved.method}, ${resolved.model}, ${resolved.epochs} epoch(s), batch ${resolved.batch}, ${resolved.optimizer} lr ${resolved.lr}, seed ${resolved.seed} on ${device.adapterInfo.description || device.adapterInfo.architecture} (${device.backend})\n`);
   let bar: ProgressBar | null = null;
   let current = -1;
+  const ctrlC = new CtrlC();
+  const checkpoint = args.checkpoint as string | undefined;
   const result = await runExperiment(config, {
+    signal: ctrlC.signal,
     resume: args.resume as string | undefined,
     unlearn,
+    checkNumerics: args['no-check-numerics'] !== true,
     onProgress: (p) => {
       if (p.experience !== current) { bar?.done(); bar = new ProgressBar(p.steps * p.epochs, `experience ${p.experience + 1}/${p.experiences}`); current = p.experience; }
       const done = p.epoch * p.steps + p.step;
       bar?.update(done, done * resolved.batch, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(3)}`);
     },
-    afterExperience: args.checkpoint ? (s) => s.save(args.checkpoint as string) : undefined,
-  });
+    afterExperience: checkpoint ? async (s) => { await s.save(checkpoint); ctrlC.saved = s.completed; } : undefined,
+  }).catch((e: unknown) => { if (ctrlC.stopped(e)) return null; throw e; }).finally(() => ctrlC.dispose());
   (bar as ProgressBar | null)?.done();
+  if (!result) {
+    process.stderr.write(ctrlC.advice({ scenario, argv, checkpoint, resume: args.resume as string | undefined }));
+    return EXIT_INTERRUPTED;
+  }
   process.stdout.write(formatResult(result));
   if (args.json) await writeFileAtomic(args.json as string, `${JSON.stringify(result, null, 2)}\n`);
   if (args.plot) await writeFileAtomic(args.plot as string, plotResult(result));
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -159,8 +172,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!scenario || scenario === '--help') { process.stdout.write(help()); return 0; }
   if (!scenarios().some((s) => s.name === scenario)) throw new Error(`unknown scenario '${scenario}'; available: ${scenarios().map((s) => s.name).join(', ')}`);
   if (rest.includes('--help')) { process.stdout.write(help(scenario)); return 0; }
-  await run(scenario, rest);
-  return 0;
+  return run(scenario, rest);
 }
 
 main(process.argv.slice(2)).then(

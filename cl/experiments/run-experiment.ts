@@ -56,6 +56,8 @@ export interface ExperimentRunOptions extends RunOptions {
   onStart?: (strategy: Strategy, scenario: Scenario) => void;
   /** Steps between progress reports (Strategy's progressEvery; default 50). */
   progressEvery?: number;
+  /** Flag NaN/±∞ in the loss, gradients and parameters each step (Strategy's checkNumerics; default true). */
+  checkNumerics?: boolean;
 }
 
 /** The configuration with every default filled in, as results and checkpoints record it. */
@@ -97,7 +99,7 @@ export async function runExperiment(config: ExperimentConfig, run: ExperimentRun
       const rule = c.optimizer === 'adam' ? { rule: 'adam' as const, lr: c.lr } : { rule: 'sgd' as const, lr: c.lr };
       optimizer = () => gradProjOptimizer(built, rule);
     } else {
-      model = m.model ? m.model({ scenario, seed: c.seed, options: c.methodOptions, generator }) : benchmarkModel(c.model, scenario, generator);
+      model = m.model ? m.model({ scenario, seed: c.seed, options: c.methodOptions, generator, kind: c.model }) : benchmarkModel(c.model, scenario, generator);
       if (calculator) plugins.push(new GradientProjectionPlugin({ calculator, samples, seed: c.seed }));
       optimizer = (params) => (c.optimizer === 'adam' ? new Adam(params, { lr: c.lr }) : new SGD(params, { lr: c.lr, momentum: c.momentum }));
     }
@@ -108,10 +110,10 @@ export async function runExperiment(config: ExperimentConfig, run: ExperimentRun
     const task = regression ? { loss: (out: Tensor, y: Tensor) => mse(reshape(out, [-1]), y), score: meanSquaredError } : {};
     const options = {
       model, optimizer, plugins, epochs: c.epochs, batchSize: c.batch, seed: c.seed, evalEvery: c.evalEvery,
-      clipGradValue: c.clip ?? undefined, method: m.name, config: { ...c }, progressEvery: run.progressEvery, ...task,
+      clipGradValue: c.clip ?? undefined, method: m.name, config: { ...c }, progressEvery: run.progressEvery, checkNumerics: run.checkNumerics, ...task,
     };
     if (run.resume !== undefined) {
-      strategy = await Strategy.load(run.resume, { model, optimizer, plugins, progressEvery: run.progressEvery, ...task });
+      strategy = await Strategy.load(run.resume, { model, optimizer, plugins, progressEvery: run.progressEvery, checkNumerics: run.checkNumerics, ...task });
       checkSameRun(strategy.config, c);
     } else {
       strategy = new Strategy(options);

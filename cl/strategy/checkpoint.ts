@@ -13,6 +13,7 @@
  * A foreign, truncated or corrupt buffer fails in decode(); a checkpoint of another version, for
  * another model or with other plugins is an error that says which.
  */
+import { DeviceLostError } from '../../engine/errors.js';
 import { defaultGenerator } from '../../engine/random.js';
 import type { Decoded, HostTensor } from '../../nn/io/format.js';
 import type { Tensor } from '../../engine/tensor.js';
@@ -87,6 +88,8 @@ export function restoreCheckpoint(s: Strategy, decoded: Decoded, where: string):
   try {
     s.model.loadStateDict(under(decoded.tensors, 'model'));
   } catch (e) {
+    // A model built on a device that was lost since: it must be built again on the new device.
+    if (e instanceof DeviceLostError) throw new DeviceLostError(e.reason, `${where}: the model was built on the lost device; build it (and its scenario and plugins) again after initDevice()`);
     throw new RangeError(`${where}: the checkpoint was saved for another model: ${(e as Error).message}`);
   }
   if (meta.optimizer !== null) {

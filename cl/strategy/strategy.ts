@@ -7,10 +7,13 @@
  * backward, clipping by value, plugins' gradient edits, optimizer step, gradients freed. The loss is
  * read back only every `progressEvery` steps and at the end of an epoch: for the progress report, and to
  * stop a diverged run (a NaN or infinite loss) with the method, experience and step, instead of
- * training on into a silent 10 %.
+ * training on into a silent 10 %. With checkNumerics (default) each step also flags, on the GPU, a NaN
+ * or ±∞ in the loss, any gradient or any parameter (step-numerics.ts), and that same read stops the run
+ * with a NumericsError naming the first bad step and the layer.
  * Batches: experience i shuffles with DataLoader seed `seed·7919 + i`, the order the seed experiment
  * used, so the same seed gives the same run, resumed or not.
  */
+import { checkNumber, describe } from '../../engine/check.js';
 import { add, getDevice, keep, tidy, type Tensor } from '../../engine/index.js';
 import { clipGradValue } from '../../nn/clip.js';
 import { DataLoader, type Batch, type TensorDataset } from '../../nn/data/loader.js';
@@ -20,6 +23,8 @@ import { decode, encode } from '../../nn/io/format.js';
 import { load as loadFile, save as saveFile } from '../../nn/io/node.js';
 import { accuracy } from '../eval/accuracy.js';
 import { checkpointContents, checkpointMeta, restoreCheckpoint } from './checkpoint.js';
+import { checkScenario } from './check-scenario.js';
+import { StepNumerics } from './step-numerics.js';
 import type { Experience, Scenario } from '../scenarios/experience.js';
 import { headMaskedLogits, selectHead, type TaskMixedBatch } from './heads.js';
 import type { ExperienceContext, IterationContext, StepOptimizer, StrategyPlugin } from './plugin.js';
@@ -47,6 +52,11 @@ export interface StrategyOptions {
   method?: string;
   /** Steps between progress reports and divergence checks (default 50; each reads one value back). */
   progressEvery?: number;
+  /**
+   * Flag the first NaN or ±∞ in the loss, a gradient or a parameter on the GPU each step, read at the
+   * progress interval: a NumericsError naming the step and the layer (default true; step-numerics.ts).
+   */
+  checkNumerics?: boolean;
   /** Extra configuration recorded in results and checkpoints. */
   config?: Record<string, unknown>;
 }
@@ -68,6 +78,11 @@ export interface RunOptions {
    * pause, its live evaluation); that wait is left out of timings and seconds.
    */
   onProgress?: (p: Progress) => void | Promise<void>;
+  /**
+   * Aborting it stops the run at the next step boundary with an AbortError saying where (the model then
+   * holds a partly trained experience; the last afterExperience checkpoint is the state to resume from).
+   * In a page, an abort from an event handler is seen at the next progress report.
+   */
   signal?: AbortSignal;
   /** Called after each experience with the strategy (checkpoints: `strategy.save(path)`). */
   afterExperience?: (strategy: Strategy) => void | Promise<void>;
@@ -77,6 +92,12 @@ export interface RunOptions {
 
 /** Lets timers and callbacks run during a long loop: setImmediate in Node (setTimeout(0) waits ≥ 1 ms there). */
 const yieldToEventLoop = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+/**
+ * Between the steps of a run with a signal, in Node: one setImmediate (microseconds), so that a signal
+ * handler or timer can abort at the next step. Pages: none (setTimeout there waits ≥ 4 ms once nested,
+ * too much per step); their clicks run at the progress reports, which yield.
+ */
+const yieldBetweenSteps = typeof setImmediate === 'function' ? () => new Promise<void>((resolve) => setImmediate(resolve)) : null;
 
 function positiveInt(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`Strategy: options.${name} must be a positive integer, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
@@ -98,6 +119,9 @@ export class Strategy {
   private readonly loss: (output: Tensor, labels: Tensor) => Tensor;
   private readonly score: (model: Module, data: TensorDataset) => Promise<number>;
   private readonly progressEvery: number;
+  private readonly checkNumerics: boolean;
+  /** The current experience's numerics check (checkNumerics), renewed per experience. */
+  private numerics: StepNumerics | null = null;
   private opt: StepOptimizer | null = null;
   /** Milliseconds spent waiting on onProgress promises (not training time). */
   private held = 0;
@@ -118,15 +142,15 @@ export class Strategy {
   private evaluatedOn: readonly Experience[] | null = null;
 
   constructor(opts: StrategyOptions) {
-    if (!opts || typeof opts !== 'object') throw new TypeError('Strategy: expected an options object { model, optimizer, epochs, batchSize, seed, ... }');
-    if (!opts.model || typeof opts.model.forward !== 'function') throw new TypeError('Strategy: options.model must be an nn.Module');
-    if (typeof opts.optimizer !== 'function') throw new TypeError('Strategy: options.optimizer must be a factory, e.g. (params) => new nn.SGD(params, { lr: 0.01 })');
+    if (!opts || typeof opts !== 'object') throw new TypeError(`Strategy: expected an options object { model, optimizer, epochs, batchSize, seed, ... }, got ${describe(opts)}`);
+    if (!opts.model || typeof opts.model.forward !== 'function') throw new TypeError(`Strategy: options.model must be an nn.Module, got ${describe(opts.model)}`);
+    if (typeof opts.optimizer !== 'function') throw new TypeError(`Strategy: options.optimizer must be a factory, e.g. (params) => new nn.SGD(params, { lr: 0.01 }), got ${describe(opts.optimizer)}`);
     this.model = opts.model;
     this.makeOptimizer = opts.optimizer;
     this.loss = opts.loss ?? ((out, y) => crossEntropy(out, y));
     this.score = opts.score ?? ((model, data) => accuracy(model, data));
     this.plugins = [...(opts.plugins ?? [])];
-    this.plugins.forEach((p, i) => { if (!p || typeof p.name !== 'string') throw new TypeError(`Strategy: options.plugins[${i}] must be a plugin with a name`); });
+    this.plugins.forEach((p, i) => { if (!p || typeof p.name !== 'string') throw new TypeError(`Strategy: options.plugins[${i}] must be a plugin with a name, got ${describe(p)}`); });
     for (const p of this.plugins) p.bind?.(this.model);
     this.epochs = positiveInt('epochs', opts.epochs);
     this.batchSize = positiveInt('batchSize', opts.batchSize);
@@ -135,10 +159,12 @@ export class Strategy {
     this.evalEvery = opts.evalEvery ?? 'experience';
     if (this.evalEvery !== 'experience' && this.evalEvery !== 'epoch') throw new RangeError(`Strategy: options.evalEvery must be 'experience' or 'epoch', got ${String(opts.evalEvery)}`);
     this.freshOptimizer = opts.freshOptimizer ?? true;
-    if (opts.clipGradValue !== undefined && !(opts.clipGradValue > 0)) throw new RangeError(`Strategy: options.clipGradValue must be > 0, got ${opts.clipGradValue}`);
+    if (opts.clipGradValue !== undefined) checkNumber('Strategy', 'options.clipGradValue', opts.clipGradValue, { min: 0, minOpen: true });
     this.clip = opts.clipGradValue;
     this.method = opts.method ?? (this.plugins.map((p) => p.name).join('+') || 'naive');
     this.progressEvery = opts.progressEvery === undefined ? 50 : positiveInt('progressEvery', opts.progressEvery);
+    if (opts.checkNumerics !== undefined && typeof opts.checkNumerics !== 'boolean') throw new TypeError(`Strategy: options.checkNumerics must be a boolean, got ${JSON.stringify(opts.checkNumerics)}`);
+    this.checkNumerics = opts.checkNumerics ?? true;
     this.config = { epochs: this.epochs, batchSize: this.batchSize, seed: this.seed, evalEvery: this.evalEvery, freshOptimizer: this.freshOptimizer, clipGradValue: this.clip ?? null, ...opts.config };
   }
 
@@ -161,6 +187,8 @@ export class Strategy {
     await this.timed('plugins', () => this.each(async (p) => p.beforeExperience?.(ctx)));
     const loader = new DataLoader(experience.train, { batchSize: this.batchSize, shuffle: true, seed: this.seed * 7919 + experience.index });
     const params = this.model.parameters();
+    this.numerics?.dispose();
+    this.numerics = this.checkNumerics ? new StepNumerics(this.model.namedParameters()) : null;
     const curve: number[][] = [];
     const device = getDevice();
     this.model.train();
@@ -169,16 +197,21 @@ export class Strategy {
       for (const p of this.plugins) await p.beforeEpoch?.(ctx);
       let start = performance.now();
       let step = 0;
+      const stopped = () => abortError(`after step ${step}/${loader.length} of experience ${experience.index + 1}/${experiences.length} (epoch ${epoch + 1}/${this.epochs})`);
       for (const batch of loader) {
+        // With a signal, every step boundary honours it (and in Node first lets the event loop run, where Ctrl-C's handler aborts it).
+        if (run.signal) {
+          if (yieldBetweenSteps) await yieldBetweenSteps();
+          if (run.signal.aborted) throw stopped();
+        }
         const boundary = ++step % this.progressEvery === 0 || step === loader.length;
         const loss = this.step(ctx, batch, epoch * loader.length + step - 1, params, boundary);
         if (loss) {
-          const value = await loss.item();
-          loss.dispose();
+          const value = await this.readLoss(loss, experience, loader.length);
           if (!Number.isFinite(value)) {
             throw new Error(`Strategy: training diverged (method ${this.method}): the loss is ${value} at experience ${experience.index} (${experience.name}), epoch ${epoch + 1}/${this.epochs}, step ${step}/${loader.length}; lower the learning rate or the method's strength`);
           }
-          if (run.signal?.aborted) throw abortError();
+          if (run.signal?.aborted) throw stopped();
           const holdStart = performance.now();
           await run.onProgress?.({ experience: experience.index, experiences: experiences.length, epoch, epochs: this.epochs, step, steps: loader.length, loss: value });
           const held = performance.now() - holdStart;
@@ -204,6 +237,18 @@ export class Strategy {
     this.completed = experience.index + 1;
   }
 
+  /**
+   * A reported step's loss, read back and freed; with checkNumerics the same readback brings the flags,
+   * and a NaN or ±∞ seen since the last report throws a NumericsError.
+   */
+  private async readLoss(loss: Tensor, experience: Experience, stepsPerEpoch: number): Promise<number> {
+    try {
+      return await (this.numerics?.readLoss(loss, { method: this.method, experience, epochs: this.epochs, stepsPerEpoch }) ?? loss.item());
+    } finally {
+      loss.dispose();
+    }
+  }
+
   /** One training step; returns the loss, kept, when it is to be reported. */
   private step(base: ExperienceContext, batch: Batch, iteration: number, params: readonly Tensor[], report: boolean): Tensor | null {
     return tidy(() => {
@@ -224,6 +269,7 @@ export class Strategy {
       if (this.clip !== undefined) clipGradValue(params, this.clip);
       for (const p of this.plugins) p.afterBackward?.(ctx);
       ctx.optimizer.step();
+      this.numerics?.check(iteration, loss);
       ctx.optimizer.zeroGrad();
       for (const p of this.plugins) p.afterUpdate?.(ctx);
       return report ? keep(loss.detach()) : null;
@@ -252,8 +298,8 @@ export class Strategy {
    */
   async run(scenario: Scenario, opts: RunOptions = {}): Promise<StrategyResult> {
     const start = performance.now();
+    checkScenario('Strategy.run', scenario, this.model);
     const evaluateOn = scenario.evaluation ?? scenario.experiences;
-    if (!scenario.experiences.length) throw new RangeError(`Strategy.run: scenario ${scenario.name} has no experience`);
     if (this.completed > scenario.experiences.length) {
       throw new RangeError(`Strategy.run: this strategy has trained ${this.completed} experiences, the scenario ${scenario.name} has ${scenario.experiences.length}`);
     }
@@ -262,7 +308,7 @@ export class Strategy {
     this.untrained ??= await this.evaluate(evaluateOn);
     let mark = start;
     for (let i = this.completed; i < scenario.experiences.length; i++) {
-      if (opts.signal?.aborted) throw abortError();
+      if (opts.signal?.aborted) throw abortError(`before experience ${i + 1}/${scenario.experiences.length}`);
       const heldBefore = this.held;
       await this.train(scenario.experiences[i]!, scenario.experiences, opts, evaluateOn);
       const now = performance.now();
@@ -368,9 +414,10 @@ export class Strategy {
    * (epochs, batch size, seed, …) with the given model, optimizer factory and plugins — built as for the
    * saved run — which get the saved weights and states. run() then trains the remaining experiences.
    */
-  static async load(source: string | ArrayBuffer, opts: Pick<StrategyOptions, 'model' | 'optimizer' | 'plugins' | 'loss' | 'score' | 'progressEvery'>): Promise<Strategy> {
+  static async load(source: string | ArrayBuffer, opts: Pick<StrategyOptions, 'model' | 'optimizer' | 'plugins' | 'loss' | 'score' | 'progressEvery' | 'checkNumerics'>): Promise<Strategy> {
     const where = typeof source === 'string' ? `Strategy.load ${source}` : 'Strategy.load';
-    const decoded = typeof source === 'string' ? await loadFile(source) : decode(source);
+    const decoded = await (typeof source === 'string' ? loadFile(source) : Promise.resolve().then(() => decode(source)))
+      .catch((e: Error) => { e.message = `Strategy.load: ${e.message}`; throw e; });
     const meta = checkpointMeta(decoded, where);
     const c = meta.config as Partial<StrategyOptions> & { clipGradValue?: number | null };
     const strategy = new Strategy({
@@ -385,12 +432,15 @@ export class Strategy {
   /** Frees the optimizer's and the plugins' state (not the model). */
   dispose(): void {
     this.renewOptimizer();
+    this.numerics?.dispose();
+    this.numerics = null;
     for (const p of this.plugins) p.dispose?.();
   }
 }
 
-function abortError(): Error {
-  const e = new Error('Strategy.run: aborted');
+/** The AbortError of a run stopped by its signal; `where` says where it stopped. */
+function abortError(where: string): Error {
+  const e = new Error(`Strategy.run: aborted ${where}`);
   e.name = 'AbortError';
   return e;
 }
