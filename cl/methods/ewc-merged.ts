@@ -22,17 +22,32 @@ export function mergeDiagonal(tasks: readonly { fisher: DiagFisher; theta: reado
     const n = tasks[0]!.theta.length;
     const weight: Tensor[] = [], center: Tensor[] = [], constants: Tensor[] = [];
     for (let i = 0; i < n; i++) {
-      const F = tasks.map(({ fisher }) => add(fisher.diagonal[i]!, fisher.shift));
-      const A = F.reduce((a, f) => add(a, f));
-      const moment = tasks.map(({ theta }, k) => mul(F[k]!, theta[i]!)).reduce((a, m) => add(a, m));
+      const F = (k: number) => add(tasks[k]!.fisher.diagonal[i]!, tasks[k]!.fisher.shift);
+      const A = sumOverTasks(tasks.length, F);
+      const moment = sumOverTasks(tasks.length, (k) => mul(F(k), tasks[k]!.theta[i]!));
       const mu = where(eq(A, 0), zerosLike(A), div(moment, A));
-      const second = tasks.map(({ theta }, k) => mul(F[k]!, square(theta[i]!))).reduce((a, m) => add(a, m));
+      const second = sumOverTasks(tasks.length, (k) => mul(F(k), square(tasks[k]!.theta[i]!)));
       weight.push(A);
       center.push(mu);
       constants.push(sum(sub(second, mul(A, square(mu)))));
     }
     return { weight, center, constant: total(constants) };
   }));
+}
+
+/**
+ * Σ_{k<n} term(k), added left to right (the order of a reduce over the tasks), each term's temporaries
+ * freed before the next: a merge holds O(1) tensors per parameter, not O(tasks) (issue #16: 20 tasks grew
+ * the buffer pool by 7 model copies a task, test/reliability/memory-per-method.test.ts).
+ */
+function sumOverTasks(n: number, term: (k: number) => Tensor): Tensor {
+  let acc = tidy(() => term(0));
+  for (let k = 1; k < n; k++) {
+    const next = tidy(() => add(acc, term(k)));
+    acc.dispose();
+    acc = next;
+  }
+  return acc;
 }
 
 /** Σ_p sum(A_p ⊙ (θ_p − μ_p)²) + c, differentiable in θ. */

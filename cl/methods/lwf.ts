@@ -37,7 +37,8 @@
  * State for checkpoints: every teacher's weights ('teacher/<j>/<name>') and a record of the options, the
  * finished experiences (index, task id, labels), which experiences each teacher covers, the unlearned ones.
  */
-import { concat, gather, keep, mul, noGrad, reshape, tensor, type Tensor } from '../../engine/index.js';
+import { checkNumber, describe } from '../../engine/check.js';
+import { concat, gather, keep, mul, noGrad, reshape, tensor, tidy, type Tensor } from '../../engine/index.js';
 import { distillation } from '../../nn/losses/distillation.js';
 import { MultiHead } from '../../nn/layers/multi-head.js';
 import type { Module } from '../../nn/module.js';
@@ -110,13 +111,13 @@ export class LwF implements StrategyPlugin {
   private features: Tensor | null = null;
 
   constructor(opts: LwFOptions) {
-    if (!opts || typeof opts !== 'object') throw new TypeError('LwF: expected options { alpha, temperature, perTaskTeachers?, freezeOldHeads? }');
+    if (!opts || typeof opts !== 'object') throw new TypeError(`LwF: expected options { alpha, temperature, perTaskTeachers?, freezeOldHeads? }, got ${describe(opts)}`);
     const { alpha, temperature, perTaskTeachers = false, freezeOldHeads = false } = opts;
     const factors = typeof alpha === 'number' ? [alpha] : alpha;
     if (!Array.isArray(factors) || !factors.length || !factors.every((a) => typeof a === 'number' && Number.isFinite(a) && a >= 0)) {
       throw new RangeError(`LwF: alpha must be a finite number ≥ 0 or a non-empty list of them (one per experience), got ${JSON.stringify(alpha)}`);
     }
-    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0) throw new RangeError(`LwF: temperature must be a finite number > 0, got ${JSON.stringify(temperature)}`);
+    checkNumber('LwF', 'temperature', temperature, { min: 0, minOpen: true });
     if (typeof perTaskTeachers !== 'boolean') throw new TypeError(`LwF: perTaskTeachers must be true or false, got ${JSON.stringify(perTaskTeachers)}`);
     if (typeof freezeOldHeads !== 'boolean') throw new TypeError(`LwF: freezeOldHeads must be true or false, got ${JSON.stringify(freezeOldHeads)}`);
     this.alpha = typeof alpha === 'number' ? alpha : [...alpha];
@@ -178,7 +179,9 @@ export class LwF implements StrategyPlugin {
     if (!features) throw new Error(`${this.name}: the input of the model's MultiHead was not seen in this step's forward; the MultiHead must be in the model's forward path`);
     const ids = [...new Set(teacher.tasks.map((i) => this.finishedAt(i).taskId))];
     const student = ids.map((id) => this.head!.forward(features, id));
-    const target = noGrad(() => {
+    // Each teacher's forward in its own scope: only its outputs outlive it, so a step with n teachers holds
+    // n targets, not n copies of the teacher's activations (issue #16: per-task teachers grew the pool each task).
+    const target = tidy(() => noGrad(() => {
       const seen = captureInput(teacher.head!);
       try {
         teacher.model.forward(x);
@@ -186,7 +189,7 @@ export class LwF implements StrategyPlugin {
         seen.release();
       }
       return concat(ids.map((id) => teacher.head!.forward(seen.read()!, id)), -1);
-    });
+    }));
     const [B, k] = student[0]!.shape as [number, number];
     if (student.some((s) => s.shape[1] !== k)) throw new RangeError(`${this.name}: the old task heads have different sizes (${student.map((s) => s.shape[1]).join(', ')} outputs); LwF needs heads of equal size`);
     const n = ids.length;
@@ -197,7 +200,7 @@ export class LwF implements StrategyPlugin {
   private sharedTerm(teacher: Teacher, x: Tensor, output: Tensor): Tensor {
     const columns = teacher.columns!;
     const every = teacher.leading === output.shape[1];
-    const target = noGrad(() => (every ? teacher.model.forward(x) : gather(teacher.model.forward(x), columns, 1)));
+    const target = tidy(() => noGrad(() => (every ? teacher.model.forward(x) : gather(teacher.model.forward(x), columns, 1))));
     return distillation(every ? output : gather(output, columns, 1), target, { temperature: this.temperature });
   }
 
