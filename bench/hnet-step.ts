@@ -9,7 +9,7 @@
  * then HnetRegularizer.afterBackward with `previous` earlier tasks (look-ahead Δθ, the earlier embeddings
  * through the hypernetwork in one batched pass, its backward), then the step; plain and chunked (4000).
  * Method: 5 warm-up steps, then `steps` steps and one device.sync(); the sides alternate for `rounds`
- * rounds and each keeps its best. Prints ms per step.
+ * rounds and each keeps its best. Prints ms per step and GPU dispatches per step.
  */
 import { Generator, getDevice, initDevice, tensor, tidy } from '../engine/index.js';
 import { datasets } from '../nn/data/index.js';
@@ -59,9 +59,14 @@ function side(name: string, model: Module, x: ReturnType<typeof tensor>, y: Retu
   };
 }
 
+const dispatches = new Map<string, number>();
+
 async function seconds(s: Side): Promise<number> {
   for (let i = 0; i < 5; i++) s.step();
   await getDevice().sync();
+  const before = getDevice().stats().dispatches;
+  s.step();
+  dispatches.set(s.name, getDevice().stats().dispatches - before);
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) s.step();
   await getDevice().sync();
@@ -83,9 +88,9 @@ const sides = [
 const best = new Map<string, number>();
 for (let r = 0; r < rounds; r++) for (const s of r % 2 ? [...sides].reverse() : sides) best.set(s.name, Math.min(best.get(s.name) ?? Infinity, await seconds(s)));
 console.log(`adapter: ${device.adapterInfo.description || device.adapterInfo.architecture} (${device.backend}), batch ${B}, ${steps} steps, best of ${rounds} rounds`);
-console.log('\n| step | ms/step | × main network |\n|---|---:|---:|');
+console.log('\n| step | ms/step | × main network | dispatches/step |\n|---|---:|---:|---:|');
 const base = best.get(sides[0]!.name)!;
-for (const [name, s] of best) console.log(`| ${name} | ${((1000 * s) / steps).toFixed(1)} | ${(s / base).toFixed(1)} |`);
+for (const [name, s] of best) console.log(`| ${name} | ${((1000 * s) / steps).toFixed(1)} | ${(s / base).toFixed(1)} | ${dispatches.get(name)} |`);
 for (const s of sides) s.dispose();
 x.dispose(); y.dispose();
 device.destroy();

@@ -8,7 +8,10 @@
  *             `chunkSize` outputs, so the output layer is chunkSize wide instead of P (large main networks)
  *
  * generate(E [n, E], θ?) runs n embeddings in ONE pass (the regulariser's batch of old tasks); θ may be
- * given explicitly (θ + Δθ, the look-ahead) and is then what gets the gradients.
+ * given explicitly (θ + Δθ, the look-ahead) and is then what gets the gradients. generatePadded keeps the
+ * last chunk whole ([n, width], width = chunks·chunkSize ≥ P): cutting it to P is a strided copy of every
+ * output (and its backward a zero fill and a copy of as many), which the regulariser and the main network's
+ * weights (split) do without.
  *
  * Initialisation, hyperfan-in (Chang, Sacramento & Grewe, ICLR 2020), chosen so that the main network
  * starts with the weight scale of an ordinary fan-in initialisation whatever the hypernetwork's width
@@ -62,6 +65,8 @@ export class HMLP extends Module {
   readonly targetShapes: readonly (readonly number[])[];
   /** Outputs: the number of main-network weights P. */
   readonly outputs: number;
+  /** Values per generated row before the cut to P: chunks·chunkSize (chunked), P (plain). */
+  readonly width: number;
   readonly embeddingSize: number;
   readonly chunkSize: number | null;
 
@@ -87,6 +92,7 @@ export class HMLP extends Module {
     this.embeddingSize = embeddingSize;
     this.chunkSize = chunked ? chunkSize : null;
     const chunks = Math.ceil(this.outputs / chunkSize);
+    this.width = chunked ? chunks * chunkSize : this.outputs;
     this.embeddings = Array.from({ length: tasks }, () => parameter(randn([embeddingSize], { generator: g })));
     this.chunkEmbeddings = chunked ? parameter(randn([chunks, chunkEmbeddingSize], { generator: g })) : null;
     const widths = [embeddingSize + (chunked ? chunkEmbeddingSize : 0), ...hidden];
@@ -106,6 +112,12 @@ export class HMLP extends Module {
 
   /** h(E, θ) for the rows of E [n, embeddingSize]: [n, P], in one pass. */
   generate(E: Tensor, theta: readonly Tensor[] = this.theta()): Tensor {
+    const rows = this.generatePadded(E, theta);
+    return this.width === this.outputs ? rows : slice(rows, 1, 0, this.outputs);
+  }
+
+  /** generate() before the cut: [n, width], the first P values of each row h(e, θ), the rest the last chunk's padding. */
+  generatePadded(E: Tensor, theta: readonly Tensor[] = this.theta()): Tensor {
     if (E.rank !== 2 || E.shape[1] !== this.embeddingSize) throw new RangeError(`HMLP.generate: embeddings must be [n, ${this.embeddingSize}], got ${formatShape(E.shape)}`);
     const own = this.theta();
     if (theta.length !== own.length || theta.some((t, i) => t.shape.join() !== own[i]!.shape.join())) {
@@ -124,9 +136,7 @@ export class HMLP extends Module {
       x = linear(x, theta[2 * i]!, theta[2 * i + 1]);
       if (i < layers - 1) x = relu(x);
     }
-    if (this.chunkSize === null) return x;
-    const flat = reshape(x, [n, x.size / n]);
-    return flat.shape[1] === this.outputs ? flat : slice(flat, 1, 0, this.outputs);
+    return this.chunkSize === null ? x : reshape(x, [n, this.width]);
   }
 
   /** nn.Module's forward: generate(E) with the module's own θ. */
@@ -134,10 +144,10 @@ export class HMLP extends Module {
     return this.generate(E);
   }
 
-  /** One row of generate()'s output [1, P] (or [P]) cut into the target shapes. */
+  /** One row of generate()'s [1, P] or generatePadded()'s [1, width] output cut into the target shapes. */
   split(row: Tensor): Tensor[] {
-    if (row.size !== this.outputs) throw new RangeError(`HMLP.split: expected ${this.outputs} values (one task's weights), got ${formatShape(row.shape)}`);
-    const flat = reshape(row, [1, this.outputs]);
+    if (row.size !== this.outputs && row.size !== this.width) throw new RangeError(`HMLP.split: expected ${this.outputs} values (one task's weights${this.width === this.outputs ? '' : `, or ${this.width} padded`}), got ${formatShape(row.shape)}`);
+    const flat = reshape(row, [1, row.size]);
     let offset = 0;
     return this.targetShapes.map((shape) => {
       const size = shape.reduce((a, b) => a * b, 1);
@@ -151,7 +161,7 @@ export class HMLP extends Module {
   weightsOf(task: number): Tensor[] {
     const e = this.embeddings[task];
     if (!Number.isInteger(task) || !e) throw new RangeError(`HMLP.weightsOf: task must be in [0, ${this.embeddings.length - 1}], got ${describe(task)}`);
-    return this.split(this.generate(reshape(e, [1, this.embeddingSize])));
+    return this.split(this.generatePadded(reshape(e, [1, this.embeddingSize])));
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * HnetModel: a hypernetwork and its main network as one nn.Module for cl.Strategy. forward(x) runs the main
- * network with the weights the hypernetwork generates from the selected task's embedding,
+ * HnetModel: a hypernetwork and its main network (MainMLP, MainCNN) as one nn.Module for cl.Strategy.
+ * forward(x) runs the main network with the weights the hypernetwork generates from the selected task's embedding,
  *   y = f(x; h(e_t, θ)),
  * so the task loss's gradient reaches θ and e_t. The strategy tells it the task through selectTask(t)
  * (cl/strategy/heads.ts's selectHead, for training and for evaluation); a main network with several heads
@@ -12,14 +12,14 @@ import type { Generator } from '../../engine/random.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { Module } from '../../nn/module.js';
 import { HMLP, type HMLPOptions } from './hmlp.js';
-import type { MainMLP } from './main-mlp.js';
+import type { MainNetwork } from './main-network.js';
 
 export class HnetModel extends Module {
   readonly hnet: HMLP;
-  readonly main: MainMLP;
+  readonly main: MainNetwork;
   private task = 0;
 
-  constructor(main: MainMLP, opts: Omit<HMLPOptions, 'targetShapes' | 'generator'> & { generator?: Generator }) {
+  constructor(main: MainNetwork, opts: Omit<HMLPOptions, 'targetShapes' | 'generator'> & { generator?: Generator }) {
     super();
     this.main = main;
     this.hnet = new HMLP({ ...opts, targetShapes: main.shapes });

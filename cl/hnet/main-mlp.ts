@@ -9,23 +9,29 @@
  * The weights come in the order of `shapes`: W₁, b₁, …, W_L, b_L (PyTorch's [out, in] layout), then each
  * head's W and b.
  */
-import { checkTensor, describe } from '../../engine/check.js';
+import { describe } from '../../engine/check.js';
 import { reshape } from '../../engine/ops/shape.js';
+import { Generator } from '../../engine/random.js';
 import { formatShape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { linear, relu } from '../../nn/functional/index.js';
+import { ReLU } from '../../nn/layers/activation.js';
+import { Sequential } from '../../nn/layers/container.js';
+import { Flatten } from '../../nn/layers/flatten.js';
+import { Linear } from '../../nn/layers/linear.js';
+import { MultiHead } from '../../nn/layers/multi-head.js';
+import type { Module } from '../../nn/module.js';
+import { checkWeights, denseLayers, type MainNetwork } from './main-network.js';
 
 export interface MainMLPOptions {
   /** Output layers, one per task (default 1). */
   heads?: number;
 }
 
-export class MainMLP {
+export class MainMLP implements MainNetwork {
   readonly sizes: readonly number[];
   readonly heads: number;
-  /** Shape of every weight forward() takes, in order: trunk layers, then each head's W and b. */
   readonly shapes: readonly (readonly number[])[];
-  /** headOf[k]: the head weight k belongs to, or −1 for the shared trunk. */
   readonly headOf: readonly number[];
 
   constructor(sizes: readonly number[], opts: MainMLPOptions = {}) {
@@ -36,28 +42,12 @@ export class MainMLP {
     if (!Number.isInteger(heads) || heads < 1) throw new RangeError(`MainMLP: options.heads must be a positive integer, got ${describe(heads)}`);
     this.sizes = [...sizes];
     this.heads = heads;
-    const shapes: number[][] = [], headOf: number[] = [];
-    const layer = (inF: number, outF: number, head: number) => {
-      shapes.push([outF, inF], [outF]);
-      headOf.push(head, head);
-    };
-    for (let i = 0; i + 2 < sizes.length; i++) layer(sizes[i]!, sizes[i + 1]!, -1);
-    for (let h = 0; h < heads; h++) layer(sizes[sizes.length - 2]!, sizes[sizes.length - 1]!, h);
-    this.shapes = shapes;
-    this.headOf = headOf;
+    ({ shapes: this.shapes, headOf: this.headOf } = denseLayers(sizes, heads));
   }
 
   /** x [N, …] (flattened to [N, in]) → head `task`'s outputs [N, out]. */
   forward(x: Tensor, weights: readonly Tensor[], task = 0): Tensor {
-    checkTensor('MainMLP.forward', 'x', x);
-    if (!Array.isArray(weights) || weights.length !== this.shapes.length) {
-      throw new RangeError(`MainMLP.forward: expected ${this.shapes.length} weight tensors (MainMLP.shapes), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
-    }
-    weights.forEach((w, k) => {
-      checkTensor('MainMLP.forward', `weights[${k}]`, w);
-      if (w.shape.join() !== this.shapes[k]!.join()) throw new RangeError(`MainMLP.forward: weights[${k}] must be ${formatShape(this.shapes[k]!)}, got ${formatShape(w.shape)}`);
-    });
-    if (!Number.isInteger(task) || task < 0 || task >= this.heads) throw new RangeError(`MainMLP.forward: task must be a head index in [0, ${this.heads - 1}], got ${describe(task)}`);
+    checkWeights('MainMLP.forward', this, x, weights, task);
     const n = this.sizes[0]!;
     if (x.rank < 1 || x.size !== x.shape[0]! * n) throw new RangeError(`MainMLP.forward: x must hold ${n} features per sample, got ${formatShape(x.shape)}`);
     let h = reshape(x, [x.shape[0]!, n]);
@@ -65,5 +55,13 @@ export class MainMLP {
     for (let i = 0; i < trunk; i++) h = relu(linear(h, weights[2 * i]!, weights[2 * i + 1]));
     const head = 2 * (trunk + task);
     return linear(h, weights[head]!, weights[head + 1]);
+  }
+
+  /** Flatten → (Linear → ReLU)* → Linear, or MultiHead with several heads (initialised from its own seed). */
+  module(): Module {
+    const s = this.sizes, L = s.length, generator = new Generator(0);
+    const trunk = s.slice(1, -1).flatMap((out, i) => [new Linear(s[i]!, out, { generator }), new ReLU()]);
+    const head = this.heads > 1 ? new MultiHead(s[L - 2]!, this.heads, s[L - 1]!, { generator }) : new Linear(s[L - 2]!, s[L - 1]!, { generator });
+    return new Sequential(new Flatten(), ...trunk, head);
   }
 }

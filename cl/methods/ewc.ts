@@ -29,6 +29,7 @@
  *
  * State for checkpoints: every F (tensors and record) and θ*, so that a resumed run goes on bit for bit.
  */
+import { checkNumber, describe } from '../../engine/check.js';
 import { clone, keep, mul, noGrad, square, sub, sum, type Tensor } from '../../engine/index.js';
 import { copyOf, type TensorLike } from '../../nn/assign.js';
 import { MultiHead } from '../../nn/layers/multi-head.js';
@@ -84,21 +85,21 @@ export class EWC implements StrategyPlugin {
   readonly representation: Representation;
   readonly variant: Variant;
   readonly priorVariance: number | undefined;
-  private readonly samples: number | undefined;
+  protected readonly samples: number | undefined;
   private readonly batchSize: number | undefined;
-  private readonly likelihood: Likelihood;
-  private readonly seed: number;
+  protected readonly likelihood: Likelihood;
+  protected readonly seed: number;
   private tasks: Consolidated[] = [];
   /** Separate mode with diagonal Fishers: every task's term merged into one per parameter (ewc-merged.ts). */
   private merged: MergedDiagonal | null = null;
   private covered: { model: Module; params: Tensor[] } | null = null;
 
   constructor(opts: EWCOptions) {
-    if (!opts || typeof opts !== 'object') throw new TypeError('EWC: expected options { lambda, mode?, gamma?, fisher?, priorVariance? }');
+    if (!opts || typeof opts !== 'object') throw new TypeError(`EWC: expected options { lambda, mode?, gamma?, fisher?, priorVariance? }, got ${describe(opts)}`);
     const { lambda, mode = 'separate', gamma, fisher = {}, priorVariance, seed = 0 } = opts;
-    if (typeof lambda !== 'number' || !Number.isFinite(lambda) || lambda < 0) throw new RangeError(`EWC: lambda must be a finite number ≥ 0, got ${JSON.stringify(lambda)}`);
+    checkNumber('EWC', 'lambda', lambda, { min: 0 });
     if (mode !== 'separate' && mode !== 'online') throw new RangeError(`EWC: mode must be 'separate' or 'online', got ${JSON.stringify(mode)}`);
-    if (gamma !== undefined && !(typeof gamma === 'number' && gamma >= 0 && gamma <= 1)) throw new RangeError(`EWC: gamma must be a number in [0, 1], got ${JSON.stringify(gamma)}`);
+    if (gamma !== undefined) checkNumber('EWC', 'gamma', gamma, { min: 0, max: 1 });
     if (gamma !== undefined && gamma !== 1 && mode !== 'online') throw new RangeError(`EWC: gamma (${gamma}) applies to mode 'online' only; separate mode keeps every task's Fisher as it was`);
     if (typeof fisher !== 'object' || fisher === null) throw new TypeError('EWC: fisher must be an object { representation?, variant?, samples? }');
     const representation = fisher.representation ?? 'diag';
@@ -107,12 +108,10 @@ export class EWC implements StrategyPlugin {
     if (!VARIANTS.includes(variant)) throw new RangeError(`EWC: fisher.variant must be one of ${VARIANTS.join(', ')}, got ${JSON.stringify(variant)}`);
     if (representation === 'kfac' && variant === 'batched') throw new RangeError("EWC: the 'batched' Fisher variant has no KFAC form; use 'exact', 'sampled' or 'empirical' with 'kfac'");
     for (const [k, v] of [['samples', fisher.samples], ['batchSize', fisher.batchSize]] as const) {
-      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new RangeError(`EWC: fisher.${k} must be a positive integer, got ${JSON.stringify(v)}`);
+      if (v !== undefined) checkNumber('EWC', `fisher.${k}`, v, { integer: true, min: 1 });
     }
-    if (priorVariance !== undefined && !(typeof priorVariance === 'number' && Number.isFinite(priorVariance) && priorVariance > 0)) {
-      throw new RangeError(`EWC: priorVariance must be a finite number > 0, got ${JSON.stringify(priorVariance)}`);
-    }
-    if (!Number.isInteger(seed)) throw new TypeError(`EWC: seed must be an integer, got ${JSON.stringify(seed)}`);
+    if (priorVariance !== undefined) checkNumber('EWC', 'priorVariance', priorVariance, { min: 0, minOpen: true });
+    checkNumber('EWC', 'seed', seed, { integer: true });
     this.name = mode === 'online' ? 'online-ewc' : 'ewc';
     this.lambda = lambda;
     this.mode = mode;
@@ -164,12 +163,7 @@ export class EWC implements StrategyPlugin {
 
   async afterExperience(ctx: ExperienceContext): Promise<void> {
     const params = this.parameters(ctx.model);
-    const { experience } = ctx;
-    selectHead(ctx.model, experience.taskId);
-    let F = await compute(ctx.model, experience.train, {
-      representation: this.representation, variant: this.variant, params, samples: this.samples, batchSize: this.batchSize,
-      likelihood: this.likelihood, seed: this.seed * 7919 + experience.index,
-    });
+    let F = await this.fisher(ctx, params);
     if (this.priorVariance !== undefined) F = replaced(F, F.addIdentity(1 / this.priorVariance));
     const theta = params.map((p) => keep(noGrad(() => clone(p))));
     const last = this.tasks[0];
@@ -184,6 +178,16 @@ export class EWC implements StrategyPlugin {
       this.tasks.push({ fisher: F, theta });
     }
     this.remerge();
+  }
+
+  /** F of the experience just learned over `params`: cl.fisher.compute (cl.hnet.ThetaEWC computes it through a hypernetwork). */
+  protected fisher(ctx: ExperienceContext, params: Tensor[]): Promise<FisherMatrix> {
+    const { experience } = ctx;
+    selectHead(ctx.model, experience.taskId);
+    return compute(ctx.model, experience.train, {
+      representation: this.representation, variant: this.variant, params, samples: this.samples, batchSize: this.batchSize,
+      likelihood: this.likelihood, seed: this.seed * 7919 + experience.index,
+    });
   }
 
   /** Rebuilds the merged quadratic from the tasks (the same arithmetic after a run and after loadState). */
@@ -261,10 +265,15 @@ const FISHER: Record<string, OptionSpec> = {
   'prior-variance': { kind: 'number', min: 1e-12, help: 'variance σ² of a Gaussian prior: ½‖θ‖²/σ² on the first task, F + I/σ² after' },
 };
 
-/** The Fisher's options; on a regression scenario the Gaussian likelihood with the scenario's noise σ (hypnettorch's ll_dist_std). */
-function fisherOf(o: Record<string, unknown>, scenario: Scenario): EWCOptions['fisher'] {
+/** The Fisher's likelihood: categorical, or on a regression scenario Gaussian with the scenario's noise σ (hypnettorch's ll_dist_std). */
+export function likelihoodOf(scenario: Scenario): Likelihood {
   const std = (scenario as Partial<RegressionScenario> | null)?.std;
-  return { representation: o.fisher as Representation, variant: o.variant as Variant, samples: o.samples as number | undefined, likelihood: std === undefined ? 'categorical' : { gaussian: { std } } };
+  return std === undefined ? 'categorical' : { gaussian: { std } };
+}
+
+/** The Fisher's options from the method's. */
+function fisherOf(o: Record<string, unknown>, scenario: Scenario): EWCOptions['fisher'] {
+  return { representation: o.fisher as Representation, variant: o.variant as Variant, samples: o.samples as number | undefined, likelihood: likelihoodOf(scenario) };
 }
 
 registerMethod({

@@ -1,7 +1,8 @@
 /**
  * cl.hnet in the training loop, on small split MNIST (task-incremental) and permuted MNIST: with a large β
  * the hypernetwork's outputs for the first task (trunk and its own head) stay near their targets while later
- * tasks train (with β = 0 they drift), with flat memory; a run stopped after experience 2 resumes bit for bit; the `hnet` method
+ * tasks train (with β = 0 they drift), with flat memory; a run stopped after experience 2 resumes bit for bit (with
+ * ewcWeighting too: the Fishers travel in the checkpoint); the `hnet` method
  * builds its model from the registry and gives each permuted-MNIST experience its own task.
  * Mutations tried (each fails a test): the targets kept and never freed (memory grows); the domain view not
  * giving task ids (every permuted task on embedding 0).
@@ -60,10 +61,10 @@ describe('cl.hnet in cl.Strategy', () => {
     expect(free).toBeGreaterThan(10 * held);
   });
 
-  it('a run stopped after experience 2 of 3 and resumed from its checkpoint gives the same matrix, bit for bit', async () => {
+  it.each([false, true])('a run stopped after experience 2 of 3 and resumed from its checkpoint gives the same matrix, bit for bit (ewcWeighting %s: the Fishers in the checkpoint)', async (ewcWeighting) => {
     await expectResumeMatches({
       scenario: three, optimizer: adam, options: { epochs: 1, batchSize: 16, seed: 5 },
-      make: () => ({ model: model(11), plugins: [new cl.hnet.HnetRegularizer({ beta: 0.5 })] }),
+      make: () => ({ model: model(11), plugins: [new cl.hnet.HnetRegularizer({ beta: 0.5, ewcWeighting })] }),
     });
   });
 

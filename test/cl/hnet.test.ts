@@ -2,16 +2,18 @@
  * cl.hnet: the main network run on given weights equals the same network built of nn layers; gradients of
  * the hypernetwork (plain and chunked) reach θ and the embedding (finite differences); hyperfan-in gives the
  * main weights variance 1/fan_in; the optimizers' look-ahead equals their next step and leaves their state
- * alone; the regulariser's gradient (look-ahead, head mask, frozen or plastic embeddings) against float64;
+ * alone; the regulariser's gradient (look-ahead, head mask, frozen or plastic embeddings, Fisher weights) against
+ * float64, and with a padded last chunk against autograd;
  * generate() over a batch of embeddings equals it one at a time; option errors.
  * Mutations tried (each fails a test): the head mask ignored; old embeddings not detached when frozen; Δθ
  * left out (θ instead of θ + Δθ); Adam's look-ahead without the bias corrections; SGD's look-ahead ignoring
  * the momentum buffer; the output layer's rows not scaled by the fan-in; the regulariser's 1/n dropped
  * (n = 2 case); the chunk embeddings broadcast along the task axis (rows of a batch of embeddings then
- * differ from the same embeddings one at a time).
+ * differ from the same embeddings one at a time); the Fisher left out of the weights with ewcWeighting; the
+ * last chunk's padding left in the regulariser's mask.
  */
 import { describe, expect, it } from 'vitest';
-import { cl, concat, keep, nn, reshape, tensor, tidy, Generator, type Tensor } from '../../index.js';
+import { cl, concat, keep, mul, nn, reshape, square, sub, sum, tensor, tidy, Generator, type Tensor } from '../../index.js';
 import { assign } from '../../nn/assign.js';
 import { useDevice } from '../helpers/device.js';
 import { checkGrad } from '../helpers/gradcheck.js';
@@ -128,21 +130,25 @@ describe('cl.hnet', () => {
 
   /**
    * A linear hypernetwork h(e) = W·e + b over a 3-head main network [3 → 2]: P = 24, head t = outputs 8t … 8t + 7.
-   * Float64 reference of afterBackward with SGD's look-ahead: θ' = θ − lr·g, r_t' = M_t' ⊙ (W'e_t' + b' − W*_t'),
-   * ∇W += (2β/n) Σ r_t' e_t'ᵀ, ∇b += (2β/n) Σ r_t', ∇e_t' = (2β/n) W'ᵀ r_t' when plastic.
+   * Float64 reference of afterBackward with SGD's look-ahead: θ' = θ − lr·g, r_t' = M_t' ⊙ F_t' ⊙ (W'e_t' + b' − W*_t'),
+   * ∇W += (2β/n) Σ r_t' e_t'ᵀ, ∇b += (2β/n) Σ r_t', ∇e_t' = (2β/n) W'ᵀ r_t' when plastic; F = 1, or with
+   * ewcWeighting the Fisher vectors given by loadState, zero on every third output: those outputs must leave
+   * W's and b's rows with the task gradient alone.
    */
   describe('HnetRegularizer.afterBackward against float64', () => {
     const E = 4, lr = 0.1, beta = 0.7;
     const exp = (index: number) => ({ index, taskId: index, name: `t${index}`, classes: [], train: null, test: null }) as unknown as cl.scenarios.Experience;
 
-    it.each([[false, 1], [true, 1], [false, 2]])('plastic %s, %i earlier task(s)', async (plastic, n) => {
+    it.each([[false, 1, false], [true, 1, false], [false, 2, false], [true, 2, true]])('plastic %s, %i earlier task(s), ewcWeighting %s', async (plastic, n, ewcWeighting) => {
       const main = new MainMLP([3, 2], { heads: 3 });
       const model = new HnetModel(main, { tasks: 3, embeddingSize: E, hidden: [], generator: new Generator(9) });
       const [W, b] = model.hnet.theta() as [Tensor, Tensor];
       const P3 = model.hnet.outputs;
       expect(P3).toBe(24);
-      const reg = new HnetRegularizer({ beta, plastic });
+      const reg = new HnetRegularizer({ beta, plastic, ewcWeighting });
       reg.bind(model);
+      const fisher = [0, 1].map((t) => Array.from(randomArray(P3, 20 + t), (v, k) => (k % 3 === 0 ? 0 : 0.5 + v)));
+      if (ewcWeighting) reg.loadState({ tensors: { 'fisher/0': host(fisher[0]!, [P3]), 'fisher/1': host(fisher[1]!, [P3]) }, record: {} });
       const opt = new nn.SGD(model.parameters(), { lr });
       const experiences = [exp(0), exp(1), exp(2)];
       const ctx = { model, optimizer: opt, experience: experiences[n]!, experiences, epoch: 0, iteration: 0, batch: null, output: null, loss: null } as unknown as cl.IterationContext;
@@ -169,12 +175,17 @@ describe('cl.hnet', () => {
           const head = Math.floor(k / 8); // 8 outputs per head: W [2, 3] and b [2]
           if (head !== t) continue; // the head mask: no trunk here, only task t's head
           const out = Wl.slice(k * E, k * E + E).reduce((a, w, j) => a + w * es[t]![j]!, 0) + bl[k]!;
-          const r = (2 * beta / n) * (out - targets[t]![k]!);
+          const r = (2 * beta / n) * (ewcWeighting ? fisher[t]![k]! : 1) * (out - targets[t]![k]!);
           for (let j = 0; j < E; j++) { wantW[k * E + j] += r * es[t]![j]!; wantE[t]![j] += r * Wl[k * E + j]!; }
           wantb[k] += r;
         }
       }
-      expectClose(await read(W.grad!), wantW, { rtol: 1e-4, atol: 1e-5 }, 'W.grad');
+      const gotW = await read(W.grad!);
+      expectClose(gotW, wantW, { rtol: 1e-4, atol: 1e-5 }, 'W.grad');
+      if (ewcWeighting) {
+        const zero = Array.from({ length: P3 }, (_, k) => k).filter((k) => k % 3 === 0);
+        expectClose(zero.flatMap((k) => gotW.slice(k * E, k * E + E)), zero.flatMap((k) => Array.from(gW.slice(k * E, k * E + E))), { rtol: 1e-6, atol: 1e-7 }, 'W.grad where F = 0');
+      }
       expectClose(await read(b.grad!), wantb, { rtol: 1e-4, atol: 1e-5 }, 'b.grad');
       for (let t = 0; t < n; t++) {
         const g = model.hnet.embeddings[t]!.grad;
@@ -186,10 +197,39 @@ describe('cl.hnet', () => {
     });
   });
 
+  it('chunked with a padded last chunk: the seeded backward over generatePadded gives θ the gradient of β/n Σ M ⊙ (generate(E, θ) − W*)² by autograd', async () => {
+    // main [3 → 2] with 3 heads: P = 24, chunks of 7: width 28, 4 padded outputs per row
+    const model = new HnetModel(new MainMLP([3, 2], { heads: 3 }), { tasks: 3, embeddingSize: 4, hidden: [5], chunked: true, chunkSize: 7, generator: new Generator(12) });
+    const hnet = model.hnet;
+    expect([hnet.outputs, hnet.width]).toEqual([24, 28]);
+    const beta = 0.3;
+    const reg = new HnetRegularizer({ beta, lookahead: false });
+    reg.bind(model);
+    const opt = new nn.SGD(model.parameters(), { lr: 0.1 });
+    const experiences = [0, 1, 2].map((index) => ({ index, taskId: index, name: `t${index}` }) as unknown as cl.scenarios.Experience);
+    const ctx = { model, optimizer: opt, experience: experiences[2]!, experiences, epoch: 0, iteration: 0 } as unknown as cl.IterationContext;
+    const E = () => concat([0, 1].map((t) => reshape(hnet.embeddings[t]!.detach(), [1, 4])), 0);
+    const targets = tidy(() => keep(hnet.generate(E()).detach()));
+    reg.beforeExperience(ctx);
+    const theta = hnet.theta();
+    for (const [i, p] of theta.entries()) assign(p, host(Array.from(await read(p), (v, k) => v + 0.05 * Math.sin(k + i)), [...p.shape]));
+    tidy(() => reg.afterBackward(ctx));
+    const got = await Promise.all(theta.map((p) => read(p.grad!)));
+    model.zeroGrad();
+    // reference: autograd through generate (cut to P), head mask M: trunk none here, head t of task t
+    const mask = tensor(Array.from({ length: 48 }, (_, k) => (Math.floor((k % 24) / 8) === Math.floor(k / 24) ? 1 : 0)), [2, 24]);
+    tidy(() => mul(sum(mul(mask, square(sub(hnet.generate(E()), targets)))), beta / 2).backward());
+    const want = await Promise.all(theta.map((p) => read(p.grad!)));
+    got.forEach((g, i) => expectClose(g, want[i]!, { rtol: 1e-4, atol: 1e-6 }, `θ[${i}].grad`));
+    model.zeroGrad(); mask.dispose(); targets.dispose(); reg.dispose(); opt.dispose(); model.dispose();
+  });
+
   it('rejects bad options, a model that is no HnetModel, and a look-ahead without an optimizer that has one', () => {
     expect(() => new HnetRegularizer({ beta: -1 })).toThrow(/HnetRegularizer: options.beta/);
     expect(() => new HnetRegularizer({ beta: 1, lookahead: 'yes' as never })).toThrow(/HnetRegularizer: options.lookahead/);
     expect(() => new HnetRegularizer({ beta: 1, detach: true } as never)).toThrow(/HnetRegularizer/);
+    expect(() => new HnetRegularizer({ beta: 1, fisherSamples: 0 })).toThrow(/HnetRegularizer: options.fisherSamples/);
+    expect(() => new HnetRegularizer({ beta: 1, likelihood: { gaussian: { std: 0 } } })).toThrow(/HnetRegularizer: options.likelihood/);
     expect(() => new HnetRegularizer({ beta: 1 }).bind(new nn.Linear(2, 2))).toThrow(/must be a cl.hnet.HnetModel/);
     expect(() => new MainMLP([784])).toThrow(/MainMLP: sizes must be/);
     expect(() => new MainMLP([4, 2], { heads: 0 })).toThrow(/MainMLP: options.heads/);
@@ -203,6 +243,13 @@ describe('cl.hnet', () => {
     reg.bind(model);
     const layerOwned = { step() {}, zeroGrad() {} };
     expect(() => reg.beforeExperience({ model, optimizer: layerOwned, experience: { index: 0, taskId: 0 }, experiences: [], epoch: 0 } as never)).toThrow(/lookahead needs an optimizer with lookahead/);
+    const weighted = new HnetRegularizer({ beta: 1, ewcWeighting: true });
+    weighted.bind(model);
+    const sgd = new nn.SGD(model.parameters(), { lr: 0.1 });
+    const two = [{ index: 0, taskId: 0 }, { index: 1, taskId: 1 }];
+    expect(() => weighted.beforeExperience({ model, optimizer: sgd, experience: two[1], experiences: two, epoch: 0 } as never)).toThrow(/ewcWeighting has no Fisher for earlier task 0/);
+    expect(() => weighted.loadState({ tensors: { 'fisher/0': host([1, 2], [2]) }, record: {} })).toThrow(/expected tensors 'fisher\/<task>' of shape \[10\]/);
+    sgd.dispose(); weighted.dispose();
     model.dispose();
   });
 });
