@@ -14,6 +14,7 @@
  * - A disposed tensor or a freed node reached by backward is an error, thrown before any gradient
  *   is computed; a tensor that was computed (has or had a node) never receives .grad.
  */
+import { checkBoolean, checkFunction } from './check.js';
 import { keep, ownedByInnermostScope, tidy } from './scope.js';
 import type { Tensor } from './tensor.js';
 import { formatShape } from './shape.js';
@@ -49,6 +50,7 @@ export function isGradEnabled(): boolean {
 
 /** Runs fn without recording anything on the tape. */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction('noGrad', 'fn', fn);
   const saved = gradEnabled;
   gradEnabled = false;
   try {
@@ -70,6 +72,8 @@ export function setGradEnabled(enabled: boolean): boolean {
 
 /** Runs fn with recording on or off; restores the previous mode. */
 export function withGrad<T>(enabled: boolean, fn: () => T): T {
+  checkBoolean('withGrad', 'enabled', enabled);
+  checkFunction('withGrad', 'fn', fn);
   const saved = gradEnabled;
   gradEnabled = enabled;
   try {

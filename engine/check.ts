@@ -34,6 +34,13 @@ export function checkTensor(op: string, arg: string, t: unknown): Tensor {
   return t;
 }
 
+/** An iterable of tensors as an array (the elements are the caller's to check, in its words). */
+export function checkTensorList(op: string, arg: string, v: unknown): Tensor[] {
+  const iterable = v !== null && typeof v === 'object' && typeof (v as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function';
+  if (!iterable || v instanceof Tensor) throw new TypeError(`${op}: ${arg} must be a list of Tensors (such as model.parameters()), got ${describe(v)}`);
+  return [...(v as Iterable<Tensor>)];
+}
+
 export function checkFloat(op: string, arg: string, t: Tensor): void {
   if (t.dtype !== 'float32') throw new TypeError(`${op}: ${arg} must be float32, got ${t.dtype}`);
 }
@@ -46,6 +53,8 @@ export interface NumberRule {
   minOpen?: boolean;
   maxOpen?: boolean;
   integer?: boolean;
+  /** ±Infinity is allowed too (a bound that is no bound, as clamp's). NaN never is. */
+  infinite?: boolean;
 }
 
 /** The rule in words: "a number ≥ 0", "a number in [0, 1)", "a positive integer". */
@@ -57,10 +66,12 @@ function ruleText(rule: NumberRule): string {
   if (min !== undefined && max !== undefined) return `${noun} in ${rule.minOpen ? '(' : '['}${min}, ${max}${rule.maxOpen ? ')' : ']'}`;
   if (min !== undefined) return `${noun} ${rule.minOpen ? '>' : '≥'} ${min}`;
   if (max !== undefined) return `${noun} ${rule.maxOpen ? '<' : '≤'} ${max}`;
-  return `a finite ${integer ? 'integer' : 'number'}`;
+  if (rule.infinite) return 'a number or ±Infinity';
+  return integer ? 'an integer' : 'a finite number';
 }
 
 function satisfies(v: number, r: NumberRule): boolean {
+  if (Number.isNaN(v)) return false;
   if (r.integer && !Number.isInteger(v)) return false;
   if (r.min !== undefined && (r.minOpen ? !(v > r.min) : !(v >= r.min))) return false;
   if (r.max !== undefined && (r.maxOpen ? !(v < r.max) : !(v <= r.max))) return false;
@@ -68,18 +79,33 @@ function satisfies(v: number, r: NumberRule): boolean {
 }
 
 /**
- * Returns `v` if it is a finite number that keeps `rule`. undefined is "required": give optional
- * arguments their default before checking them (`opts.momentum ?? 0`).
+ * Returns `v` if it is a finite number (or ±Infinity, with rule.infinite) that keeps `rule`. undefined
+ * is "required": give optional arguments their default before checking them (`opts.momentum ?? 0`).
  */
 export function checkNumber(op: string, arg: string, v: unknown, rule: NumberRule = {}): number {
   const want = ruleText(rule);
   if (v === undefined) throw new TypeError(`${op}: ${arg} is required (${want}), got undefined`);
   if (typeof v !== 'number') throw new TypeError(`${op}: ${arg} must be ${want}, got ${describe(v)}`);
-  if (Number.isFinite(v) || Number.isNaN(v)) {
+  if (Number.isFinite(v) || Number.isNaN(v) || rule.infinite) {
     if (!satisfies(v, rule)) throw new RangeError(`${op}: ${arg} must be ${want}, got ${shown(v)}`);
     return v;
   }
   throw new RangeError(`${op}: ${arg} must be ${want.replace(/^a (number|integer)/, 'a finite $1')}, got ${v}`);
+}
+
+/**
+ * The tensors of one op on one device (null/undefined entries skipped): `matmul: b is on another
+ * device than a`. Checked before any allocation.
+ */
+export function checkSameDevice(op: string, named: Record<string, Tensor | null | undefined>): void {
+  let first: [string, Tensor] | undefined;
+  for (const [arg, t] of Object.entries(named)) {
+    if (!t) continue;
+    if (!first) first = [arg, t];
+    else if (t.device !== first[1].device) {
+      throw new Error(`${op}: ${arg} is on another device than ${first[0]}; the tensors of one op must be on one device (create them with options.device, or on the current device)`);
+    }
+  }
 }
 
 export function checkBoolean(op: string, arg: string, v: unknown): boolean {

@@ -3,6 +3,7 @@
  * Integer arithmetic only, so the same seed gives the same numbers on every machine and device.
  * Generator state is four u32 words, saved and restored by checkpoints.
  */
+import { checkNumber } from './check.js';
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -23,7 +24,7 @@ export class Generator {
   }
 
   seed(seed: number): this {
-    if (!Number.isInteger(seed)) throw new TypeError(`Generator.seed: seed must be an integer, got ${seed}`);
+    checkNumber('Generator.seed', 'seed', seed, { integer: true });
     const next = splitmix32(seed);
     for (let i = 0; i < 4; i++) this.s[i] = next();
     return this;
@@ -99,6 +100,7 @@ export function defaultGenerator(): Generator {
 
 /** Reseeds the default generator (PyTorch's manual_seed). */
 export function manualSeed(seed: number): Generator {
+  checkNumber('manualSeed', 'seed', seed, { integer: true });
   global = new Generator(seed);
   return global;
 }

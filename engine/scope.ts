@@ -5,6 +5,7 @@
  * graph owns it and frees it with itself (see autograd.ts). Tensors created outside any scope are the
  * caller's to dispose (parameters live there).
  */
+import { checkFunction } from './check.js';
 import type { Tensor } from './tensor.js';
 
 const stack: Set<Tensor>[] = [];
@@ -52,6 +53,7 @@ function isTensorLike(v: unknown): v is Tensor {
 
 /** Runs fn in a new scope; every tensor it created and did not return is disposed. */
 export function tidy<T>(fn: () => T): T {
+  checkFunction('tidy', 'fn', fn);
   const scope = new Set<Tensor>();
   stack.push(scope);
   let result: T;

@@ -3,6 +3,7 @@
  * (clipGradValue: one dispatch per four gradients; clipGradNorm: one per gradient for the scaling).
  */
 import { noGrad } from '../engine/autograd.js';
+import { checkNumber, checkTensorList } from '../engine/check.js';
 import { add, div, minimum, mul, sqrt, square } from '../engine/ops/elementwise.js';
 import { zeros } from '../engine/ops/creation.js';
 import { clampMany } from '../engine/ops/clamp-many.js';
@@ -10,8 +11,8 @@ import { sum } from '../engine/ops/reduce.js';
 import { keep, tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 
-function withGrads(params: Iterable<Tensor>): (Tensor & { grad: Tensor })[] {
-  return [...params].filter((p): p is Tensor & { grad: Tensor } => p.grad !== null);
+function withGrads(op: string, params: Iterable<Tensor>): (Tensor & { grad: Tensor })[] {
+  return checkTensorList(op, 'params', params).filter((p): p is Tensor & { grad: Tensor } => p.grad !== null);
 }
 
 function replaceGrad(p: Tensor & { grad: Tensor }, g: Tensor): void {
@@ -24,8 +25,8 @@ function replaceGrad(p: Tensor & { grad: Tensor }, g: Tensor): void {
  * gradient stays NaN, as in PyTorch: clipping must not turn a diverged step into a plausible one.
  */
 export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void {
-  if (!(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be ≥ 0, got ${clipValue}`);
-  const list = withGrads(params);
+  checkNumber('clipGradValue', 'clipValue', clipValue, { min: 0, infinite: true });
+  const list = withGrads('clipGradValue', params);
   const clipped = clampMany(list.map((p) => p.grad), -clipValue, clipValue);
   list.forEach((p, j) => replaceGrad(p, clipped[j]!));
 }
@@ -38,8 +39,8 @@ export function clipGradValue(params: Iterable<Tensor>, clipValue: number): void
  * with its default error_if_nonfinite = false; raising would need a readback of ‖g‖ each step).
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Tensor {
-  if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be ≥ 0, got ${maxNorm}`);
-  const list = withGrads(params);
+  checkNumber('clipGradNorm', 'maxNorm', maxNorm, { min: 0, infinite: true });
+  const list = withGrads('clipGradNorm', params);
   return noGrad(() => tidy(() => {
     if (list.length === 0) return zeros([]);
     const total = sqrt(list.map((p) => sum(square(p.grad))).reduce((a, b) => add(a, b)));

@@ -4,6 +4,7 @@
  *   bound = gain·√(3/fan_in), gain = √(2/(1+a²)) = √(1/3)  ⇒  W ~ U(−1/√fan_in, 1/√fan_in),
  * and their bias ~ U(−1/√fan_in, 1/√fan_in) (torch.nn.Linear.reset_parameters).
  */
+import { checkNumber } from '../engine/check.js';
 import { rand } from '../engine/ops/creation.js';
 import { sizeOf } from '../engine/shape.js';
 import type { Generator } from '../engine/random.js';
@@ -17,6 +18,7 @@ export function fanIn(shape: readonly number[]): number {
 
 /** U(−bound, bound). */
 export function uniform(shape: readonly number[], bound: number, generator?: Generator): Tensor {
+  checkNumber('init.uniform', 'bound', bound, { min: 0 });
   return rand(shape, { low: -bound, high: bound, generator });
 }
 

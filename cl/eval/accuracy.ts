@@ -6,11 +6,14 @@
  * accuracy: it is an error, not a 0 that would read as a model that got everything wrong.
  */
 import { argmax, cast, eq, isnan, max, sum, where, type Tensor } from '../../engine/index.js';
-import type { TensorDataset } from '../../nn/data/loader.js';
-import type { Module } from '../../nn/module.js';
+import { describe } from '../../engine/check.js';
+import { TensorDataset } from '../../nn/data/loader.js';
+import { Module } from '../../nn/module.js';
 import { sumOverBatches } from './sum-over-batches.js';
 
 export async function accuracy(model: Module, data: TensorDataset, opts: { batchSize?: number; forward?: (x: Tensor) => Tensor } = {}): Promise<number> {
+  if (!(model instanceof Module)) throw new TypeError(`accuracy: model must be an nn.Module, got ${describe(model)}`);
+  if (!(data instanceof TensorDataset)) throw new TypeError(`accuracy: data must be an nn.TensorDataset, got ${describe(data)}`);
   if (data.n === 0) throw new RangeError('accuracy: the dataset is empty (0 examples), so there is no accuracy to measure');
   const forward = opts.forward ?? ((x: Tensor) => model.forward(x));
   const correct = await sumOverBatches(model, data, opts.batchSize ?? 512, (x, y) => {

@@ -86,6 +86,8 @@ export async function fromDatasets(list: readonly ExperienceData[], opts: FromDa
 
   const maxLabel = Math.max(...labels.map((l) => Math.max(maxOf(l.train), maxOf(l.test))));
   const outputs = opts.outputs === undefined ? maxLabel + 1 : checkCount('outputs', opts.outputs, 1);
+  // One class leaves a classifier nothing to learn: its cross-entropy is 0 whatever the weights.
+  if (outputs < 2) throw new RangeError(`${OP}: outputs must be at least 2 classes, got ${outputs} (${opts.outputs === undefined ? 'every label is 0' : 'as given'})`);
   labels.forEach((l, i) => {
     for (const part of ['train', 'test'] as const) {
       const bad = l[part].findIndex((y) => y < 0 || y >= outputs);

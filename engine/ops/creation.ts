@@ -64,20 +64,25 @@ const UPLOADED_CONSTANT = 256;
  * takes its value as an f32 uniform, exact only up to 2²⁴ (16777217 would become 16777216).
  */
 export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
-  const o = createOptions('full', opts);
-  checkShape('full', shape);
-  if (typeof value !== 'number') throw new TypeError(`full: value must be a number, got ${describe(value)}`);
-  if (o.dtype === 'int32' && !isInt32(value)) throw new RangeError(`full: value must be ${INT32_RANGE}, got ${value}`);
+  return fill('full', shape, value, opts);
+}
+
+export const zeros = (shape: readonly number[], opts?: CreateOptions): Tensor => fill('zeros', shape, 0, opts);
+export const ones = (shape: readonly number[], opts?: CreateOptions): Tensor => fill('ones', shape, 1, opts);
+
+/** full(), its errors in the words of `op` (the factory the caller called). */
+function fill(op: string, shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
+  const o = createOptions(op, opts);
+  checkShape(op, shape);
+  if (typeof value !== 'number') throw new TypeError(`${op}: value must be a number, got ${describe(value)}`);
+  if (o.dtype === 'int32' && !isInt32(value)) throw new RangeError(`${op}: value must be ${INT32_RANGE}, got ${value}`);
   const device = o.device ?? getDevice();
   const n = sizeOf(shape);
-  if (o.dtype === 'float32' && n > UPLOADED_CONSTANT) return finish(runMap('full', 'p.alpha', [], { alpha: value, shape, device }), o);
+  if (o.dtype === 'float32' && n > UPLOADED_CONSTANT) return finish(runMap(op, 'p.alpha', [], { alpha: value, shape, device }), o);
   const t = emptyTensor(device, shape, o.dtype, true);
   if (n > 0) device.upload(t.buffer, (o.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n)).fill(value));
   return finish(t, o);
 }
-
-export const zeros = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 0, opts);
-export const ones = (shape: readonly number[], opts?: CreateOptions): Tensor => full(shape, 1, opts);
 
 /** Random samples are real numbers: an int32 result would need a rule for rounding them. */
 function randomOptions<T extends RandomOptions>(op: string, opts: T | undefined, extra: readonly string[], what: string): Partial<T> & { dtype: DType } {

@@ -9,7 +9,7 @@ import { grid1d } from '../../kernels/spec.js';
 import { graphOnly, isGradEnabled, noGrad, record } from '../autograd.js';
 import { formatShape } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
-import { checkFloat, checkTensor } from './map.js';
+import { checkFloat, checkSameDevice, checkTensor } from './map.js';
 import { sum } from './reduce.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -52,9 +52,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyO
     checkFloat('crossEntropy', 'classMask', mask);
     if (mask.rank !== 1 || mask.shape[0] !== C) throw new RangeError(`crossEntropy: classMask must be [C] = [${C}], got ${formatShape(mask.shape)}`);
   }
-  for (const t of [labels, mask]) {
-    if (t && t.device !== logits.device) throw new Error('crossEntropy: logits, labels and classMask live on different devices');
-  }
+  checkSameDevice('crossEntropy', { logits, labels, classMask: mask });
 
   const masked = mask ? 1 : 0;
   const scale = reduction === 'mean' ? 1 / N : 1;

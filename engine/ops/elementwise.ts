@@ -5,8 +5,8 @@
 import { record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
-import { checkDType } from '../check.js';
-import { checkFloat, checkTensor, runMap } from './map.js';
+import { checkDType, checkNumber } from '../check.js';
+import { checkFloat, checkSameDevice, checkTensor, runMap } from './map.js';
 import { full } from './creation.js';
 
 type Operand = Tensor | number;
@@ -17,6 +17,9 @@ function operand(op: string, arg: string, v: Operand): Tensor | number {
   checkFloat(op, arg, t);
   return t;
 }
+
+/** The tensor of an operand, null for a number (for the checks that concern tensors only). */
+const tensorOf = (v: Tensor | number): Tensor | null => (typeof v === 'number' ? null : v);
 
 /** Unary map with autograd; `grad(g, x, y)` gives dL/dx from dL/dy. */
 function unary(op: string, expr: string, x: Tensor, grad: (g: Tensor, x: Tensor, y: Tensor) => Tensor, alpha = 0, beta = 0): Tensor {
@@ -45,6 +48,7 @@ function binary(op: string, def: BinaryDef, a: Operand, b: Operand): Tensor {
   if (typeof ta === 'number' && typeof tb === 'number') {
     throw new TypeError(`${op}: at least one operand must be a Tensor, got two numbers`);
   }
+  checkSameDevice(op, { a: tensorOf(ta), b: tensorOf(tb) });
   let y: Tensor;
   if (typeof tb === 'number') y = runMap(op, def.exprB, [ta as Tensor], { alpha: tb });
   else if (typeof ta === 'number') y = runMap(op, def.exprA, [tb], { alpha: ta });
@@ -143,6 +147,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   checkTensor('where', 'cond', cond);
   const ta = operand('where', 'a', a);
   const tb = operand('where', 'b', b);
+  checkSameDevice('where', { cond, a: tensorOf(ta), b: tensorOf(tb) });
   const inputs = [cond];
   let expr = 'select(';
   expr += typeof tb === 'number' ? 'p.beta, ' : `x${inputs.push(tb) - 1}, `;
@@ -188,6 +193,8 @@ export const sigmoid = (x: Tensor): Tensor =>
 export const tanh = (x: Tensor): Tensor => unary('tanh', 'tanhf(x0)', x, (g, _x, y) => mul(g, sub(1, mul(y, y))));
 /** clamp to [lo, hi], NaN stays NaN (as PyTorch); the gradient passes where lo ≤ x ≤ hi */
 export function clamp(x: Tensor, lo = -Infinity, hi = Infinity): Tensor {
+  checkNumber('clamp', 'lo', lo, { infinite: true });
+  checkNumber('clamp', 'hi', hi, { infinite: true });
   if (!(lo <= hi)) throw new RangeError(`clamp: lo (${lo}) must be ≤ hi (${hi})`);
   return unary('clamp', 'clampNan(x0, p.alpha, p.beta)', x, (g, x) => mul(g, mul(ge(x, lo), le(x, hi))), Math.max(lo, -3.4e38), Math.min(hi, 3.4e38));
 }

@@ -9,7 +9,7 @@ import { formatShape, normAxis, sizeOf, stridesOf } from '../shape.js';
 import { emptyTensor, type Tensor } from '../tensor.js';
 import { stridedCopy } from './copy.js';
 import { full } from './creation.js';
-import { checkFloat, checkTensor } from './map.js';
+import { checkFloat, checkSameDevice, checkTensor } from './map.js';
 
 /** Ops along an axis need one: a clear error for a scalar. */
 export function checkHasAxis(op: string, arg: string, t: Tensor): void {
@@ -76,7 +76,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
       throw new RangeError(`concat: tensors[${k}] has shape ${formatShape(t.shape)}, expected ${want} (the shape of tensors[0] on every axis but ${a})`);
     }
     if (t.dtype !== first.dtype) throw new TypeError(`concat: tensors[${k}] is ${t.dtype}, tensors[0] is ${first.dtype}`);
-    if (t.device !== first.device) throw new Error(`concat: tensors[${k}] lives on a different device than tensors[0]`);
+    checkSameDevice('concat', { 'tensors[0]': first, [`tensors[${k}]`]: t });
   }
   const sizes = tensors.map((t) => t.shape[a]!);
   const shape = withAxis(first.shape, a, sizes.reduce((n, d) => n + d, 0));
@@ -117,7 +117,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0, opts: { fill?: numb
   checkTensor('gather', 'indices', indices);
   if (indices.dtype !== 'int32') throw new TypeError(`gather: indices must be int32, got ${indices.dtype}`);
   if (indices.rank !== 1) throw new RangeError(`gather: indices must be 1-D, got shape ${formatShape(indices.shape)}`);
-  if (indices.device !== x.device) throw new Error('gather: x and indices live on different devices');
+  checkSameDevice('gather', { x, indices });
   checkHasAxis('gather', 'x', x);
   const a = normAxis('gather', axis, x.rank);
   const { outer, r, inner } = around(x.shape, a);

@@ -9,7 +9,7 @@ import { broadcastShapes, formatShape, stridesOf } from '../shape.js';
 import { emptyTensor, type DType, type Tensor } from '../tensor.js';
 
 // The Tensor argument checks live with the other argument checks; the ops import them from here.
-export { checkFloat, checkTensor } from '../check.js';
+export { checkFloat, checkSameDevice, checkTensor } from '../check.js';
 
 /**
  * Merges adjacent output dimensions where every input is either contiguous across both or broadcast

@@ -14,6 +14,7 @@
  * batch within its loop step and clone() what must outlive it. Disposing them yourself is harmless.
  */
 import { gather, getDevice, keep, tensor, Generator, type Device, type Tensor } from '../../engine/index.js';
+import { checkNumber, checkSameDevice, describe } from '../../engine/check.js';
 import { checkTensor } from '../../engine/ops/map.js';
 import type { ImageDataset } from './datasets.js';
 import { PackedImages, pixelCodes } from './packed-images.js';
@@ -41,7 +42,7 @@ export class TensorDataset {
         throw new RangeError(`TensorDataset: x [${x.shape.join(', ')}] must have one row per label (${y.size})`);
       }
     }
-    if (x.device !== y.device) throw new Error('TensorDataset: x and y live on different devices');
+    checkSameDevice('TensorDataset', { x: x instanceof PackedImages ? null : x, y });
     this.packed = x instanceof PackedImages ? x : null;
     this.images = x instanceof PackedImages ? null : keep(x);
     this.y = keep(y);
@@ -166,13 +167,11 @@ export class DataLoader implements Iterable<Batch> {
   private nextEpoch = 0;
 
   constructor(dataset: TensorDataset | ImageDataset, opts: DataLoaderOptions = {}) {
-    const batchSize = opts.batchSize ?? 64;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
-    const seed = opts.seed ?? 0;
-    if (!Number.isInteger(seed)) throw new TypeError(`DataLoader: seed must be an integer, got ${seed}`);
+    const batchSize = checkNumber('DataLoader', 'batchSize', opts.batchSize ?? 64, { integer: true, min: 1 });
+    const seed = checkNumber('DataLoader', 'seed', opts.seed ?? 0, { integer: true });
     this.owned = !(dataset instanceof TensorDataset);
     if (this.owned && !isImageDataset(dataset)) {
-      throw new TypeError('DataLoader: dataset must be a TensorDataset or an ImageDataset ({images, labels, n, shape, numClasses})');
+      throw new TypeError(`DataLoader: dataset must be a TensorDataset or an ImageDataset ({images, labels, n, shape, numClasses}), got ${describe(dataset)}`);
     }
     this.dataset = dataset instanceof TensorDataset ? dataset : toDevice(dataset);
     this.batchSize = batchSize;

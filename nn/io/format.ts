@@ -14,6 +14,7 @@
  */
 import { Tensor, type DType } from '../../engine/tensor.js';
 import { sizeOf } from '../../engine/shape.js';
+import { describe } from '../../engine/check.js';
 
 /** A tensor's values on the host. */
 export interface HostTensor {
@@ -87,6 +88,7 @@ export function encodeHost(tensors: Record<string, HostTensor>, meta: unknown = 
 
 /** Reads a buffer made by encode(); a foreign, truncated or corrupt buffer is a clear error. */
 export function decode(buffer: ArrayBuffer): Decoded {
+  if (!(buffer instanceof ArrayBuffer)) throw new TypeError(`decode: buffer must be an ArrayBuffer (a state file's bytes), got ${describe(buffer)}`);
   const bytes = new Uint8Array(buffer);
   const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
   if (magic !== MAGIC) {

@@ -6,13 +6,14 @@
 import { dropoutKernel, dropoutParams, DROPOUT_WORKGROUP } from '../../kernels/dropout.wgsl.js';
 import { grid1d } from '../../kernels/spec.js';
 import { record } from '../../engine/autograd.js';
+import { checkNumber } from '../../engine/check.js';
 import { checkFloat, checkTensor } from '../../engine/ops/map.js';
 import { defaultGenerator, type Generator } from '../../engine/random.js';
 import { emptyTensor, type Tensor } from '../../engine/tensor.js';
 import { Module } from '../module.js';
 
 function checkP(op: string, p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`${op}: p must be a probability in [0, 1], got ${p}`);
+  checkNumber(op, 'p', p, { min: 0, max: 1 });
 }
 
 function applyMask(x: Tensor, seed: number, p: number): Tensor {

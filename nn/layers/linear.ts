@@ -2,7 +2,7 @@
 import { add } from '../../engine/ops/elementwise.js';
 import { matmul } from '../../engine/ops/matmul.js';
 import type { Generator } from '../../engine/random.js';
-import { checkTensor } from '../../engine/check.js';
+import { checkFloat, checkSameDevice, checkTensor } from '../../engine/check.js';
 import { formatShape } from '../../engine/shape.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { kaimingUniform, uniform } from '../init.js';
@@ -30,6 +30,8 @@ export class Linear extends Module {
   /** x [..., N, in] → [..., N, out]. */
   forward(x: Tensor): Tensor {
     checkTensor('Linear.forward', 'x', x);
+    checkFloat('Linear.forward', 'x', x);
+    checkSameDevice('Linear.forward', { x, weight: this.weight });
     if (x.rank < 2 || x.shape[x.rank - 1] !== this.inFeatures) {
       throw new RangeError(`Linear.forward: x must be [N, ${this.inFeatures}] (or [..., N, ${this.inFeatures}]), got ${formatShape(x.shape)}`);
     }

@@ -7,6 +7,7 @@
  */
 import { noGrad } from '../../engine/autograd.js';
 import { div, mul } from '../../engine/ops/elementwise.js';
+import { checkNumber } from '../../engine/check.js';
 import { checkFloat, checkTensor } from '../../engine/ops/map.js';
 import { sum } from '../../engine/ops/reduce.js';
 import { logSoftmax, softmax } from '../../engine/ops/softmax.js';
@@ -21,8 +22,7 @@ export function distillation(student: Tensor, teacher: Tensor, opts: { temperatu
   if (student.rank !== 2 || teacher.rank !== 2 || student.shape[0] !== teacher.shape[0] || student.shape[1] !== teacher.shape[1]) {
     throw new RangeError(`distillation: student and teacher logits must both be [N, C], got ${formatShape(student.shape)} and ${formatShape(teacher.shape)}`);
   }
-  const T = opts.temperature ?? 1;
-  if (!(T > 0) || !Number.isFinite(T)) throw new RangeError(`distillation: temperature must be a positive number, got ${T}`);
+  const T = checkNumber('distillation', 'options.temperature', opts.temperature ?? 1, { min: 0, minOpen: true });
   const target = noGrad(() => softmax(div(teacher, T)));
   return mul(sum(mul(target, logSoftmax(div(student, T)))), -1 / student.shape[0]!);
 }

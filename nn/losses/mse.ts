@@ -1,6 +1,7 @@
 /** Mean squared error: mean (or sum, or none) of (input − target)². */
 import type { Reduction } from '../../engine/ops/cross-entropy.js';
 import { square, sub } from '../../engine/ops/elementwise.js';
+import { checkChoice } from '../../engine/check.js';
 import { checkFloat, checkTensor } from '../../engine/ops/map.js';
 import { mean, sum } from '../../engine/ops/reduce.js';
 import { formatShape } from '../../engine/shape.js';
@@ -14,10 +15,8 @@ export function mse(input: Tensor, target: Tensor, opts: { reduction?: Reduction
   if (input.rank !== target.rank || input.shape.some((d, i) => d !== target.shape[i])) {
     throw new RangeError(`mse: input and target must have the same shape, got ${formatShape(input.shape)} and ${formatShape(target.shape)}`);
   }
-  const reduction = opts.reduction ?? 'mean';
+  const reduction = checkChoice('mse', 'options.reduction', opts.reduction ?? 'mean', ['mean', 'sum', 'none']);
   const sq = square(sub(input, target));
   if (reduction === 'none') return sq;
-  if (reduction === 'sum') return sum(sq);
-  if (reduction === 'mean') return mean(sq);
-  throw new RangeError(`mse: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  return reduction === 'sum' ? sum(sq) : mean(sq);
 }

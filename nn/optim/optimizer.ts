@@ -7,7 +7,7 @@
  */
 import { OPTIMIZER_WORKGROUP, optimizerParams } from '../../kernels/optimizer-kernel.js';
 import { grid1d, type KernelSpec } from '../../kernels/spec.js';
-import { checkNumber, checkTensor, describe } from '../../engine/check.js';
+import { checkNumber, checkTensor, checkTensorList } from '../../engine/check.js';
 import { keep } from '../../engine/scope.js';
 import { formatShape } from '../../engine/shape.js';
 import { emptyTensor, Tensor } from '../../engine/tensor.js';
@@ -31,11 +31,7 @@ export interface OptimizerState {
 export const LR_RULE = { min: 0 } as const;
 
 function checkParams(type: string, params: Iterable<Tensor>): Tensor[] {
-  const iterable = params !== null && typeof params === 'object' && typeof (params as Partial<Iterable<Tensor>>)[Symbol.iterator] === 'function';
-  if (!iterable || params instanceof Tensor) {
-    throw new TypeError(`${type}: params must be a list of Tensors (such as model.parameters()), got ${describe(params)}`);
-  }
-  const list = [...params];
+  const list = checkTensorList(type, 'params', params);
   if (list.length === 0) throw new RangeError(`${type}: got an empty parameter list`);
   list.forEach((p, i) => {
     checkTensor(type, `parameter ${i}`, p);

@@ -369,7 +369,7 @@ describe('projection calculators on real MNIST patches', () => {
     await expect(calc.computeProjection()).rejects.toThrow(/NullSpace.computeProjection: no inputs were registered/);
     calc.registerInput(wc.tensor(rows.subarray(0, 2 * d), [2, d]));
     expect(() => calc.registerInput(wc.tensor([1, 2, 3, 4], [2, 2]))).toThrow(/rows have 2 features, this layer's calculator has seen 9/);
-    expect(() => new NullSpace({ R: 1.5 })).toThrow(/R must be in \(0, 1\), got 1.5/);
-    expect(() => new GPM({ maxSamples: 0 })).toThrow(/maxSamples must be positive/);
+    expect(() => new NullSpace({ R: 1.5 })).toThrow(/R must be a number in \(0, 1\), got 1.5/);
+    expect(() => new GPM({ maxSamples: 0 })).toThrow(/GPM: maxSamples must be a number > 0, got 0/);
   });
 });

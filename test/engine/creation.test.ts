@@ -46,7 +46,7 @@ describe('tensor creation', () => {
     for (const dtype of ['float64', 'int64', 'bool']) {
       const opts = bad<wc.CreateOptions>({ dtype });
       expect(() => wc.tensor([1, 2], [2], opts)).toThrow(message('tensor', dtype));
-      expect(() => wc.zeros([2], opts)).toThrow(message('full', dtype));
+      expect(() => wc.zeros([2], opts)).toThrow(message('zeros', dtype));
       expect(() => wc.full([1000], 1, opts)).toThrow(message('full', dtype));
       expect(() => wc.arange(3, undefined, 1, opts)).toThrow(message('arange', dtype));
       expect(() => wc.eye(2, 2, opts)).toThrow(message('eye', dtype));
@@ -66,8 +66,8 @@ describe('tensor creation', () => {
   it('options: a misspelt key or a non-object is an error, not ignored', () => {
     expect(() => wc.tensor([1], [1], bad({ requires_grad: true }))).toThrow(new TypeError("tensor: unknown option 'requires_grad'; the options are requiresGrad, dtype, device"));
     expect(() => wc.tensor([1], [1], bad('int32'))).toThrow(new TypeError('tensor: options must be an object, got string "int32"'));
-    expect(() => wc.ones([2], bad({ dtpye: 'int32' }))).toThrow(new TypeError("full: unknown option 'dtpye'; the options are requiresGrad, dtype, device"));
-    expect(() => wc.zeros([2], { dtype: 'int32', requiresGrad: true })).toThrow(new TypeError('full: options.requiresGrad needs dtype float32 (only float32 tensors can require gradients), got dtype int32'));
+    expect(() => wc.ones([2], bad({ dtpye: 'int32' }))).toThrow(new TypeError("ones: unknown option 'dtpye'; the options are requiresGrad, dtype, device"));
+    expect(() => wc.zeros([2], { dtype: 'int32', requiresGrad: true })).toThrow(new TypeError('zeros: options.requiresGrad needs dtype float32 (only float32 tensors can require gradients), got dtype int32'));
     expect(() => wc.tensor([1], [1], bad({ requiresGrad: 'yes' }))).toThrow(new TypeError('tensor: options.requiresGrad must be a boolean, got string "yes"'));
     expect(() => wc.rand([2], bad({ seed: 3 }))).toThrow(new TypeError("rand: unknown option 'seed'; the options are requiresGrad, dtype, device, generator, low, high"));
   });

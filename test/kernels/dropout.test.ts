@@ -61,7 +61,7 @@ describe('dropout kernel', () => {
     expect(Array.from(await replay.forward(x).toArray())).toEqual(Array.from(first));
     layer.eval();
     expect(layer.forward(x)).toBe(x);
-    expect(() => new nn.Dropout(1.5)).toThrow('Dropout: p must be a probability in [0, 1], got 1.5');
+    expect(() => new nn.Dropout(1.5)).toThrow('Dropout: p must be a number in [0, 1], got 1.5');
     expect(() => nn.dropout(x, 0.5, -1)).toThrow('dropout: seed must be a 32-bit unsigned integer, got -1');
     x.dispose();
   });

@@ -32,7 +32,7 @@ describe('gradient clipping', () => {
       expect(Array.from(await params[k]!.grad!.toArray())).toEqual(Array.from(grads[k]!, (g) => Math.min(Math.max(g, -0.5), 0.5)));
     }
     expect(frozen.grad).toBeNull();
-    expect(() => nn.clipGradValue(params, -1)).toThrow('clipGradValue: clipValue must be ≥ 0, got -1');
+    expect(() => nn.clipGradValue(params, -1)).toThrow('clipGradValue: clipValue must be a number ≥ 0, got -1');
     [...params, frozen].forEach((p) => p.dispose());
   });
 
@@ -54,7 +54,7 @@ describe('gradient clipping', () => {
     nn.clipGradNorm(small, 100).dispose();
     for (let k = 0; k < small.length; k++) expect(Array.from(await small[k]!.grad!.toArray())).toEqual(Array.from(smallGrads[k]!));
     expect(await nn.clipGradNorm([wc.zeros([1], { requiresGrad: true })], 1).item()).toBe(0);
-    expect(() => nn.clipGradNorm(params, NaN)).toThrow('clipGradNorm: maxNorm must be ≥ 0, got NaN');
+    expect(() => nn.clipGradNorm(params, NaN)).toThrow('clipGradNorm: maxNorm must be a number ≥ 0, got NaN');
     total.dispose();
     [...params, ...small].forEach((p) => p.dispose());
   });

@@ -86,7 +86,7 @@ describe('losses', () => {
     const same = wc.tensor(s, [N, C], { requiresGrad: true });
     nn.distillation(same, wc.tensor(s, [N, C])).backward();
     expect(Math.max(...Array.from(await same.grad!.toArray(), Math.abs))).toBeLessThan(1e-6);
-    expect(() => nn.distillation(student, teacher, { temperature: 0 })).toThrow('distillation: temperature must be a positive number, got 0');
+    expect(() => nn.distillation(student, teacher, { temperature: 0 })).toThrow('distillation: options.temperature must be a number > 0, got 0');
     expect(() => nn.distillation(student, wc.zeros([N, C + 1]))).toThrow('distillation: student and teacher logits must both be [N, C], got [3, 5] and [3, 6]');
   });
 });

@@ -8,6 +8,7 @@
  * The state (C and n) makes checkpoints exact; P is recomputed from it. In default mode P = I − ÛÛᵀ
  * with Û the kept eigenvectors (columns normalised), which complementBasis() hands out.
  */
+import { checkNumber } from '../../../engine/check.js';
 import { clone, keep, linalg, noGrad, type Tensor } from '../../../engine/index.js';
 import { copyOf } from '../../../nn/assign.js';
 import type { LoadableCalculatorState } from './calculator.js';
@@ -32,8 +33,8 @@ export class NullSpace extends CovarianceCalculator {
     super();
     this.R = opts.R ?? 0.05;
     this.a = opts.a ?? -1;
-    if (!(this.R > 0 && this.R < 1)) throw new RangeError(`NullSpace: R must be in (0, 1), got ${this.R}`);
-    if (!Number.isFinite(this.a)) throw new RangeError(`NullSpace: a must be a finite number, got ${this.a}`);
+    checkNumber('NullSpace', 'R', this.R, { min: 0, max: 1, minOpen: true, maxOpen: true });
+    checkNumber('NullSpace', 'a', this.a);
   }
 
   /** Number of leading eigenvectors kept out of the update space, from Σ's eigenvalues (descending). */
