@@ -113,6 +113,20 @@ export class BlockFisher extends FisherMatrix {
   }
 }
 
+/**
+ * The rows g_n [N, d] of one pass's per-sample gradients over a group of slots, side by side in the
+ * layout's flat order (zeros where a layer took no part; null when none did).
+ */
+export function gradientRows(layout: Layout, group: readonly number[], pass: readonly (Captured | null)[]): Tensor | null {
+  const N = group.map((i) => pass[i]?.a.shape[0]).find((n) => n !== undefined);
+  if (N === undefined) return null;
+  const rows = group.map((i) => {
+    const c = pass[i];
+    return c ? layout.flatFromMatrix(perSampleGradients(c), i) : zeros([N, sizeOf(layout.slots[i]!)]);
+  });
+  return rows.length === 1 ? rows[0]! : concat(rows, 1);
+}
+
 export class BlockAccumulator implements FisherAccumulator {
   private readonly groups: number[][];
   private readonly sums: CovarianceAccumulator[];
@@ -122,16 +136,10 @@ export class BlockAccumulator implements FisherAccumulator {
     this.sums = this.groups.map((g) => new CovarianceAccumulator(groupSize(layout, g)));
   }
 
-  /** Per group, the rows g_n of every sample side by side over its slots (zeros where a layer took no part). */
   add(pass: readonly (Captured | null)[]): void {
     tidy(() => noGrad(() => this.groups.forEach((g, k) => {
-      const N = g.map((i) => pass[i]?.a.shape[0]).find((n) => n !== undefined);
-      if (N === undefined) return;
-      const rows = g.map((i) => {
-        const c = pass[i];
-        return c ? this.layout.flatFromMatrix(perSampleGradients(c), i) : zeros([N, sizeOf(this.layout.slots[i]!)]);
-      });
-      this.sums[k]!.add(rows.length === 1 ? rows[0]! : concat(rows, 1));
+      const rows = gradientRows(this.layout, g, pass);
+      if (rows) this.sums[k]!.add(rows);
     })));
   }
 

@@ -13,6 +13,7 @@
  * end, checking that every label was in [0, C).
  */
 import { add, cast, ge, keep, lt, noGrad, sum, tidy, withGrad, Generator, type Tensor } from '../../engine/index.js';
+import { describe } from '../../engine/check.js';
 import { formatShape } from '../../engine/shape.js';
 import { DataLoader, TensorDataset } from '../../nn/data/loader.js';
 import type { Module } from '../../nn/module.js';
@@ -55,7 +56,7 @@ const OP = 'cl.fisher.compute';
 
 export async function compute(model: Module, data: TensorDataset, opts: FisherOptions = {}): Promise<FisherMatrix> {
   const o = checkOptions(opts);
-  if (!(data instanceof TensorDataset)) throw new TypeError(`${OP}: data must be an nn.TensorDataset`);
+  if (!(data instanceof TensorDataset)) throw new TypeError(`${OP}: data must be an nn.TensorDataset, got ${describe(data)}`);
   if (data.n === 0) throw new RangeError(`${OP}: the dataset is empty`);
   const layers = fisherLayers(OP, model, opts.params);
   const layout = new Layout(layers.map((l) => l.slot));
@@ -113,7 +114,7 @@ export function enterFisherMode(model: Module, capture: LayerCapture): () => voi
  * the logits (C for exact, else one), each feeding `acc` with every layer's Ã and Δ, then acc.endBatch.
  * Returns C, the number of logits (outputs). `op` names the caller in errors. The exact variant ignores y.
  */
-export function addBatch(op: string, model: Module, capture: LayerCapture, acc: FisherAccumulator, variant: Variant, x: Tensor, y: Tensor, generator: Generator, likelihood: Likelihood = 'categorical'): number {
+export function addBatch(op: string, model: Module, capture: LayerCapture, acc: Pick<FisherAccumulator, 'add' | 'endBatch'>, variant: Variant, x: Tensor, y: Tensor, generator: Generator, likelihood: Likelihood = 'categorical'): number {
   try {
     return tidy(() => withGrad(true, () => {
       const z = model.forward(x);

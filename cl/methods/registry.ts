@@ -11,6 +11,7 @@ import type { Generator } from '../../engine/random.js';
 import type { Module } from '../../nn/module.js';
 import type { ProjectionCalculator } from '../gradproj/calculators/calculator.js';
 import type { Scenario } from '../scenarios/experience.js';
+import type { ModelKind } from '../scenarios/registry.js';
 import type { StrategyPlugin } from '../strategy/plugin.js';
 
 /** One option of a method or scenario, as the CLI parses it (`--name value`). */
@@ -23,6 +24,8 @@ export interface OptionSpec {
   min?: number;
   /** Largest allowed value of a number (inclusive). */
   max?: number;
+  /** An option that may not be given together with this one. */
+  conflicts?: string;
 }
 
 export type Options = Record<string, unknown>;
@@ -44,8 +47,8 @@ export interface MethodSpec {
   plugins?(ctx: MethodContext): StrategyPlugin[];
   /** The stream this method trains on, when not the scenario's (joint: one experience of everything). */
   scenario?(scenario: Scenario): Scenario | Promise<Scenario>;
-  /** The model, when the method builds its own (a hypernetwork) instead of the scenario recipe's. */
-  model?(ctx: Omit<MethodContext, 'model'> & { generator: Generator }): Module;
+  /** The model, when the method builds its own (a hypernetwork) instead of the scenario recipe's; `kind`: the run's --model (default 'mlp'). */
+  model?(ctx: Omit<MethodContext, 'model'> & { generator: Generator; kind?: ModelKind }): Module;
   /** The optimizer the method trains with by default, over the scenario recipe's (flags still win). */
   recipe?: { optimizer?: 'sgd' | 'adam'; lr?: number; momentum?: number };
   /** Its plugins also serve regression scenarios (a plugin-free method always does). */
@@ -77,6 +80,10 @@ export function method(name: string): MethodSpec {
 export function resolveOptions(owner: string, specs: Record<string, OptionSpec>, given: Options = {}): Options {
   const out: Options = {};
   for (const k of Object.keys(given)) if (!(k in specs)) throw new RangeError(`${owner}: unknown option '${k}'; options: ${Object.keys(specs).join(', ') || 'none'}`);
+  for (const [k, spec] of Object.entries(specs)) {
+    const other = spec.conflicts;
+    if (other !== undefined && given[k] !== undefined && given[other] !== undefined) throw new RangeError(`${owner}: give --${k} (${JSON.stringify(given[k])}) or --${other} (${JSON.stringify(given[other])}), not both`);
+  }
   for (const [k, spec] of Object.entries(specs)) {
     const v = given[k] ?? spec.default;
     if (v === undefined) continue;

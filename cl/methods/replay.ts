@@ -45,6 +45,7 @@
  * State for checkpoints: the buffer images, the host bookkeeping and the generator's state (the
  * preconditioner has none: its Fisher lives for one step).
  */
+import { checkNumber, describe } from '../../engine/check.js';
 import { concat, tensor, type Tensor } from '../../engine/index.js';
 import { copyOf } from '../../nn/assign.js';
 import type { Batch } from '../../nn/data/loader.js';
@@ -52,7 +53,7 @@ import { Linear } from '../../nn/layers/linear.js';
 import { MultiHead } from '../../nn/layers/multi-head.js';
 import type { Module } from '../../nn/module.js';
 import { ImageBuffer } from '../replay/buffer.js';
-import { FisherPreconditioner, PRECONDITIONS, type Precondition } from '../replay/precondition.js';
+import { FisherPreconditioner, PRECONDITION_FISHERS, PRECONDITIONS, type Precondition, type PreconditionFisher } from '../replay/precondition.js';
 import { ReplayMemory, STORAGES, type MemoryRecord, type Storage } from '../replay/memory.js';
 import type { TaskMixedBatch } from '../strategy/heads.js';
 import type { ExperienceContext, IterationContext, LoadablePluginState, PluginState, StrategyPlugin } from '../strategy/plugin.js';
@@ -75,6 +76,8 @@ export interface ReplayOptions {
   precondition?: Precondition;
   /** δ of the preconditioner, > 0 (default 0.01, the notebook's). */
   damping?: number;
+  /** The preconditioner's Fisher: 'exact' (default, the notebook's, C backward passes) or 'sampled' (one). */
+  fisher?: PreconditionFisher;
 }
 
 export const REPLAY_FROM = ['earlier', 'all'] as const;
@@ -91,6 +94,7 @@ export class Replay implements StrategyPlugin {
   readonly memory: ReplayMemory;
   readonly precondition: Precondition | undefined;
   readonly damping: number;
+  readonly fisher: PreconditionFisher;
   private preconditioner: FisherPreconditioner | null = null;
   private images: ImageBuffer | null = null;
   /** Outputs per head when the model has task heads (labels of a mixed batch are taskId·k + local). */
@@ -99,25 +103,27 @@ export class Replay implements StrategyPlugin {
   private labels: Int32Array | null = null;
 
   constructor(opts: ReplayOptions) {
-    if (!opts || typeof opts !== 'object') throw new TypeError('Replay: expected options { bufferSize, batchRatio? | replayBatch?, storage?, replayFrom?, seed? }');
-    const { bufferSize, batchRatio, replayBatch, storage = 'reservoir', replayFrom = 'earlier', seed = 0, precondition, damping = 0.01 } = opts;
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new RangeError(`Replay: bufferSize must be a positive integer, got ${JSON.stringify(bufferSize)}`);
+    if (!opts || typeof opts !== 'object') throw new TypeError(`Replay: expected options { bufferSize, batchRatio? | replayBatch?, storage?, replayFrom?, seed? }, got ${describe(opts)}`);
+    const { bufferSize, batchRatio, replayBatch, storage = 'reservoir', replayFrom = 'earlier', seed = 0, precondition, damping = 0.01, fisher = 'exact' } = opts;
+    checkNumber('Replay', 'bufferSize', bufferSize, { integer: true, min: 1 });
     if (batchRatio !== undefined && replayBatch !== undefined) throw new RangeError(`Replay: give batchRatio (${batchRatio}) or replayBatch (${replayBatch}), not both`);
-    if (batchRatio !== undefined && !(typeof batchRatio === 'number' && Number.isFinite(batchRatio) && batchRatio > 0)) throw new RangeError(`Replay: batchRatio must be a finite number > 0, got ${JSON.stringify(batchRatio)}`);
-    if (replayBatch !== undefined && !(Number.isInteger(replayBatch) && replayBatch > 0)) throw new RangeError(`Replay: replayBatch must be a positive integer, got ${JSON.stringify(replayBatch)}`);
+    if (batchRatio !== undefined) checkNumber('Replay', 'batchRatio', batchRatio, { min: 0, minOpen: true });
+    if (replayBatch !== undefined) checkNumber('Replay', 'replayBatch', replayBatch, { integer: true, min: 1 });
     if (!STORAGES.includes(storage)) throw new RangeError(`Replay: storage must be one of ${STORAGES.join(', ')}, got ${JSON.stringify(storage)}`);
     if (!REPLAY_FROM.includes(replayFrom)) throw new RangeError(`Replay: replayFrom must be one of ${REPLAY_FROM.join(', ')}, got ${JSON.stringify(replayFrom)}`);
     if (!Number.isInteger(seed)) throw new TypeError(`Replay: seed must be an integer, got ${JSON.stringify(seed)}`);
     if (precondition !== undefined && !PRECONDITIONS.includes(precondition)) throw new RangeError(`Replay: precondition must be one of ${PRECONDITIONS.join(', ')}, got ${JSON.stringify(precondition)}`);
-    if (!(typeof damping === 'number' && Number.isFinite(damping) && damping > 0)) throw new RangeError(`Replay: damping must be a finite number > 0, got ${JSON.stringify(damping)}`);
+    checkNumber('Replay', 'damping', damping, { min: 0, minOpen: true });
     this.bufferSize = bufferSize;
     this.batchRatio = batchRatio;
     this.replayBatch = replayBatch;
     this.storage = storage;
     this.replayFrom = replayFrom;
     this.seed = seed;
+    if (!PRECONDITION_FISHERS.includes(fisher)) throw new RangeError(`Replay: fisher must be one of ${PRECONDITION_FISHERS.join(', ')}, got ${JSON.stringify(fisher)}`);
     this.precondition = precondition;
     this.damping = damping;
+    this.fisher = fisher;
     this.memory = new ReplayMemory(bufferSize, storage, seed);
   }
 
@@ -129,7 +135,7 @@ export class Replay implements StrategyPlugin {
   bind(model: Module): void {
     const heads = model.modules().filter((m): m is MultiHead => m instanceof MultiHead);
     if (this.precondition && heads.length) throw new RangeError(`Replay: precondition '${this.precondition}' needs a single-head model; a task-incremental mixed batch masks each row to its own head, which the Fisher's passes do not`);
-    if (this.precondition) this.preconditioner = new FisherPreconditioner(model, this.precondition, this.damping);
+    if (this.precondition) this.preconditioner = new FisherPreconditioner(model, this.precondition, this.damping, this.fisher, this.seed);
     if (!heads.length) return;
     const sizes = new Set(heads.flatMap((m) => m.heads.map((h) => (h instanceof Linear ? h.outFeatures : -1))));
     if (heads.length > 1 || sizes.size !== 1 || sizes.has(-1)) throw new RangeError('Replay: a task-incremental model needs one nn.MultiHead of Linear heads of one size (a mixed batch labels samples taskId·k + local label)');
@@ -174,15 +180,16 @@ export class Replay implements StrategyPlugin {
   }
 
   state(): PluginState {
-    return { tensors: this.images ? { images: this.images.images } : {}, record: { batchRatio: this.batchRatio ?? null, replayBatch: this.replayBatch ?? null, replayFrom: this.replayFrom, precondition: this.precondition ?? null, damping: this.damping, memory: this.memory.record() } };
+    return { tensors: this.images ? { images: this.images.images } : {}, record: { batchRatio: this.batchRatio ?? null, replayBatch: this.replayBatch ?? null, replayFrom: this.replayFrom, precondition: this.precondition ?? null, damping: this.damping, fisher: this.fisher, fisherGenerator: this.preconditioner?.generator.getState() ?? null, memory: this.memory.record() } };
   }
 
   loadState(state: LoadablePluginState): void {
-    const record = state?.record as { memory?: MemoryRecord } | null;
+    const record = state?.record as { memory?: MemoryRecord; fisherGenerator?: number[] | null } | null;
     if (!record?.memory) throw new TypeError('replay.loadState: the state has no buffer record');
     const saved = state.tensors.images;
     if (saved && saved.shape[0] !== this.bufferSize) throw new RangeError(`replay.loadState: the saved buffer holds ${saved.shape[0]} images, this plugin ${this.bufferSize}`);
     this.memory.load(record.memory, 'replay.loadState');
+    if (record.fisherGenerator && this.preconditioner) this.preconditioner.generator.setState(record.fisherGenerator);
     this.images?.dispose();
     this.images = saved ? new ImageBuffer(copyOf(saved)) : null;
   }
@@ -201,15 +208,17 @@ registerMethod({
   options: {
     buffer: { kind: 'int', default: 500, min: 1, help: 'samples the replay buffer holds' },
     'replay-from': { kind: 'string', default: 'earlier', choices: REPLAY_FROM, help: "which stored samples a step replays: those of 'earlier' experiences, or 'all' (the current one's too)" },
-    'batch-ratio': { kind: 'number', min: 1e-9, help: 'replayed samples per step as a multiple of the batch size (default 1; not with --replay-batch)' },
+    'batch-ratio': { kind: 'number', min: 1e-9, conflicts: 'replay-batch', help: 'replayed samples per step as a multiple of the batch size (default 1; not with --replay-batch)' },
     'replay-batch': { kind: 'int', min: 1, help: 'replayed samples per step (not with --batch-ratio)' },
     storage: { kind: 'string', default: 'reservoir', choices: STORAGES, help: "which samples stay: 'reservoir' (Algorithm R) or 'class-balanced' (CBRS)" },
     precondition: { kind: 'string', default: 'none', choices: ['none', ...PRECONDITIONS], help: "replace the mixed batch's gradient by (F + δI)⁻¹g, F its exact Fisher in 'diag', 'kfac' (factored damping) or 'dense' form (the nngeometry notebook's method)" },
     damping: { kind: 'number', default: 0.01, min: 1e-12, help: 'δ of --precondition' },
+    'precondition-fisher': { kind: 'string', default: 'exact', choices: PRECONDITION_FISHERS, help: "the Fisher of --precondition: 'exact' (the notebook's, one backward pass per class) or 'sampled' (one label drawn from the model per sample: one pass, unbiased)" },
   },
   plugins: ({ options: o, seed }) => [new Replay({
     bufferSize: o.buffer as number, batchRatio: o['batch-ratio'] as number | undefined, replayBatch: o['replay-batch'] as number | undefined,
     storage: o.storage as Storage, replayFrom: o['replay-from'] as ReplayFrom, seed,
     precondition: o.precondition === 'none' ? undefined : o.precondition as Precondition, damping: o.damping as number,
+    fisher: o['precondition-fisher'] as PreconditionFisher,
   })],
 });

@@ -23,15 +23,18 @@
  * - compute.ts enterFisherMode: model.eval() removed → the Strategy hook test (Dropout in the passes).
  * - Replay.afterBackward: the apply() call removed → the Strategy hook test.
  * - CG_STEPS = 32 instead of 256 → the dense residual test.
+ * - dense-solve.ts dualDenseSolve: shift = damping instead of N·damping → the dual residual test, apply (N = 16).
+ * - Replay.loadState: the preconditioner's generator state not restored → the sampled resume test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cl, clone, keep, nn, slice, tensor, Generator, type Tensor } from '../../index.js';
-import { denseSolve, FisherPreconditioner, newtonSchulzInverse, NEWTON_SCHULZ_STEPS } from '../../cl/replay/precondition.js';
+import { FisherPreconditioner, newtonSchulzInverse, NEWTON_SCHULZ_STEPS } from '../../cl/replay/precondition.js';
+import { denseSolve, dualDenseSolve } from '../../cl/replay/dense-solve.js';
 import { Layout } from '../../cl/fisher/layout.js';
 import { useDevice } from '../helpers/device.js';
 import { expectResumeMatches } from '../helpers/resume.js';
 
-const SMALL = { trainPerClass: 24, testPerClass: 20 };
+const SMALL = { trainPerClass: 32, testPerClass: 20 };
 const [K, H, C] = [49, 8, 10];
 
 // ---------------------------------------------------------------------------------------------------
@@ -171,9 +174,9 @@ describe('Fisher-preconditioned replay', () => {
     return { x, y, X: pooled(await x.data(), n) };
   }
 
-  it('apply() replaces every gradient by the float64 host solve: diag, kfac (factored damping) and dense', { timeout: 60_000 }, async () => {
+  // N = 16: the exact Fisher's 160 rows ≤ P = 490, dense takes the dual form; N = 60: 600 rows, the primal.
+  it.each([16, 60])('apply() replaces every gradient by the float64 host solve: diag, kfac (factored damping) and dense (N = %i)', { timeout: 180_000 }, async (N) => {
     const model = pooledMlp(1);
-    const N = 16;
     const { x, y, X } = await batch(N);
     const net = await hostNet(model);
     const P = H * K + H + C * H + C;
@@ -221,6 +224,50 @@ describe('Fisher-preconditioned replay', () => {
     expect(residual).toBeLessThan(1e-4); // measured 7e-6 (the float32 floor is reached by 128 steps at κ ≈ 550)
     for (const t of [...u, ...gv, dense]) t.dispose();
     Fgpu.dispose();
+    pre.dispose();
+    model.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
+  it('dense, dual form (Woodbury on the rows, R ≤ P): the residual ‖(GᵀG/N + δI)u − g‖/‖g‖ against the host, and the primal on the same rows agrees', { timeout: 60_000 }, async () => {
+    const [R, P, N, damping] = [40, 490, 4, 0.01];
+    const layout = new Layout([{ name: 'w', out: 1, K: P, weight: [1, P], bias: null }]);
+    const gen = new Generator(11);
+    const G = Float64Array.from({ length: R * P }, () => 0.16 * gen.normal());
+    const g = Float64Array.from({ length: P }, (_, i) => Math.sin(0.37 * i + 1));
+    const Gt = tensor(Float32Array.from(G), [R, P]);
+    const gv = layout.unflat(tensor(Float32Array.from(g), [P]));
+    const F = new Float64Array(P * P);
+    for (let r = 0; r < R; r++) for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) F[i * P + j]! += (G[r * P + i]! * G[r * P + j]!) / N;
+    const Fd = plusIdentity(F, P, damping);
+    const residual = (u: Float32Array) => {
+      const r = g.map((gi, i) => u.reduce((s, uj, j) => s + Fd[i * P + j]! * uj, 0) - gi);
+      return Math.sqrt(r.reduce((s, v) => s + v * v, 0) / g.reduce((s, v) => s + v * v, 0));
+    };
+    const dual = dualDenseSolve(layout, Gt, N, gv, damping);
+    const Fgpu = tensor(Float32Array.from(F), [P, P]);
+    const primal = denseSolve(layout, Fgpu, gv, damping);
+    const [ud, up] = [await dual[0]!.toArray() as Float32Array, await primal[0]!.toArray() as Float32Array];
+    const kappa = (lambdaMax(F, P) + damping) / damping;
+    expect(residual(ud), `dual, κ = ${kappa.toFixed(0)}`).toBeLessThan(1e-4);
+    expect(residual(up), `primal, κ = ${kappa.toFixed(0)}`).toBeLessThan(1e-4);
+    expect(relErr(ud, up)).toBeLessThan(tolerance(kappa));
+    for (const t of [Gt, ...gv, ...dual, ...primal, Fgpu]) t.dispose();
+  });
+
+  it("sampled: the preconditioner's Fisher is cl.fisher.compute's 'sampled' Fisher with the same seed, and not the exact one", { timeout: 60_000 }, async () => {
+    const model = pooledMlp(3);
+    const { x, y } = await batch(32);
+    const flat = async (F: cl.fisher.FisherMatrix) => Float64Array.from((await Promise.all((F as cl.fisher.DiagFisher).diagonal.map(async (t) => Array.from(await t.toArray() as Float32Array)))).flat());
+    const pre = new FisherPreconditioner(model, 'diag', 0.01, 'sampled', 5);
+    const mine = pre.fisher(x, y);
+    const ref = await cl.fisher.compute(model, new nn.TensorDataset(x, y), { representation: 'diag', variant: 'sampled', seed: 5 });
+    const exact = await cl.fisher.compute(model, new nn.TensorDataset(x, y), { representation: 'diag', variant: 'exact' });
+    const [a, b, e] = [await flat(mine), await flat(ref), await flat(exact)];
+    expect(relErr(a, b)).toBeLessThan(1e-6);
+    expect(relErr(a, e)).toBeGreaterThan(0.05);
+    for (const F of [mine, ref, exact]) F.dispose();
     pre.dispose();
     model.dispose();
     x.dispose();
@@ -310,9 +357,19 @@ describe('Fisher-preconditioned replay', () => {
     });
   });
 
+  it("a sampled-Fisher run resumed matches bit for bit: the labels' generator is in the checkpoint", { timeout: 120_000 }, async () => {
+    await expectResumeMatches({
+      scenario: data,
+      make: () => ({ model: pooledMlp(6), plugins: [new cl.methods.Replay({ bufferSize: 20, precondition: 'diag', fisher: 'sampled', seed: 4 })] }),
+      optimizer: (p) => new nn.SGD(p, { lr: 0.05 }),
+      options: { epochs: 1, batchSize: 16, seed: 8 },
+      stopAfter: 2,
+    });
+  });
+
   it('option errors name the option; a task-incremental model and a model too large for dense are refused', async () => {
     expect(() => new cl.methods.Replay({ bufferSize: 10, precondition: 'eigen' as never })).toThrow(/Replay: precondition must be one of diag, kfac, dense, got "eigen"/);
-    expect(() => new cl.methods.Replay({ bufferSize: 10, precondition: 'diag', damping: 0 })).toThrow(/Replay: damping must be a finite number > 0, got 0/);
+    expect(() => new cl.methods.Replay({ bufferSize: 10, precondition: 'diag', damping: 0 })).toThrow(/Replay: damping must be a number > 0, got 0/);
     expect(() => cl.methods.resolveOptions('method replay', cl.methods.method('replay').options, { precondition: 'full' })).toThrow(/precondition/);
     const g = new Generator(0);
     const taskModel = new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 4, { generator: g }), new nn.MultiHead(4, 5, 2, { generator: g }));

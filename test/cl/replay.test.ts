@@ -246,10 +246,13 @@ describe('cl.methods.Replay', () => {
     expect(() => new cl.methods.Replay({ bufferSize: 0 })).toThrow(/Replay: bufferSize must be a positive integer, got 0/);
     expect(() => new cl.methods.Replay({ bufferSize: 2.5 })).toThrow(/bufferSize/);
     expect(() => new cl.methods.Replay({ bufferSize: 10, batchRatio: 1, replayBatch: 4 })).toThrow(/Replay: give batchRatio \(1\) or replayBatch \(4\), not both/);
-    expect(() => new cl.methods.Replay({ bufferSize: 10, batchRatio: -1 })).toThrow(/Replay: batchRatio must be a finite number > 0/);
+    expect(() => new cl.methods.Replay({ bufferSize: 10, batchRatio: -1 })).toThrow(/Replay: batchRatio must be a number > 0, got -1/);
     expect(() => new cl.methods.Replay({ bufferSize: 10, replayBatch: 0 })).toThrow(/Replay: replayBatch must be a positive integer/);
     expect(() => new cl.methods.Replay({ bufferSize: 10, storage: 'fifo' as never })).toThrow(/Replay: storage must be one of reservoir, class-balanced, got "fifo"/);
     expect(() => new cl.methods.Replay({ bufferSize: 10, replayFrom: 'future' as never })).toThrow(/Replay: replayFrom must be one of earlier, all, got "future"/);
     expect(() => cl.methods.resolveOptions('method replay', cl.methods.method('replay').options, { buffer: 0 })).toThrow(/option buffer must be in \[1/);
+    // Checked with the options, before any data is loaded: --batch-ratio and --replay-batch together.
+    expect(() => cl.methods.resolveOptions('method replay', cl.methods.method('replay').options, { 'batch-ratio': 2, 'replay-batch': 8 })).toThrow(/method replay: give --batch-ratio \(2\) or --replay-batch \(8\), not both/);
+    expect(() => new cl.methods.Replay({ bufferSize: 10, fisher: 'mc' as never })).toThrow(/Replay: fisher must be one of exact, sampled, got "mc"/);
   });
 });
