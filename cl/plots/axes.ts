@@ -30,15 +30,18 @@ export function xAxis(frame: Frame, scale: (v: number) => number, ticks: readonl
   ];
 }
 
-/** A row of coloured swatches with names, starting at (x, y), wrapping before maxWidth. */
-export function legend(x: number, y: number, maxWidth: number, entries: readonly { name: string; color: string }[]): string[] {
-  const out: string[] = [];
+/** Rows of a legend are this far apart. */
+export const LEGEND_ROW = 16;
+
+/** A row of coloured swatches with names, starting at (x, y), wrapping before maxWidth; `rows`: how many it took. */
+export function legend(x: number, y: number, maxWidth: number, entries: readonly { name: string; color: string }[]): { elements: string[]; rows: number } {
+  const elements: string[] = [];
   let cx = x, cy = y;
   for (const { name, color } of entries) {
     const w = 22 + 7 * name.length;
-    if (cx > x && cx + w > x + maxWidth) { cx = x; cy += 16; }
-    out.push(el('rect', { x: cx, y: cy - 8, width: 10, height: 10, fill: color }), text(cx + 14, cy + 1, name, { 'font-size': 11, fill: '#333333' }));
+    if (cx > x && cx + w > x + maxWidth) { cx = x; cy += LEGEND_ROW; }
+    elements.push(el('rect', { x: cx, y: cy - 8, width: 10, height: 10, fill: color }), text(cx + 14, cy + 1, name, { 'font-size': 11, fill: '#333333' }));
     cx += w;
   }
-  return out;
+  return { elements, rows: 1 + (cy - y) / LEGEND_ROW };
 }

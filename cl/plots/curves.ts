@@ -37,6 +37,6 @@ export function accuracyCurves(r: Pick<StrategyResult, 'experiences' | 'curves' 
     out.push(el('path', { class: 'curve', 'data-task': name, d: pathData(points), fill: 'none', stroke: seriesColor(j), 'stroke-width': 2, 'stroke-linejoin': 'round' }));
     if (points.length <= 60) out.push(...points.map(([x, y]) => el('circle', { cx: x, cy: y, r: 2.5, fill: seriesColor(j) })));
   });
-  out.push(...legend(frame.x, frame.y + frame.height + 52, frame.width, r.experiences.map((name, j) => ({ name: `on ${name}`, color: seriesColor(j) }))));
+  out.push(...legend(frame.x, frame.y + frame.height + 52, frame.width, r.experiences.map((name, j) => ({ name: `on ${name}`, color: seriesColor(j) }))).elements);
   return out;
 }

@@ -93,4 +93,16 @@ describe('plotComparison', () => {
     expect(byClass(root, 'run')).toHaveLength(9); // ewc's three runs, three times
     expect(plotComparison(runs)).toBe(plotComparison(c));
   });
+
+  it('a legend of long labels wraps, and the bars start below its last row; the title counts methods and runs', () => {
+    const long = ['diag', 'kfac', 'dense', 'none', 'blockdiag'].map((p, k) => ({ source: `${p}.json`, result: run('replay', k, [1, 1], { precondition: p, 'precondition-fisher': 'sampled', buffer: 1000 }) }));
+    const root = parseSvg(plotComparison(long));
+    const texts = byClass(root, 'title');
+    expect(texts[0]!.text).toBe('split-mnist (task): 5 methods, 5 runs');
+    const swatches = root.children.filter((e) => e.name === 'rect' && e.attrs.width === '10');
+    const rows = new Set(swatches.map((e) => e.attrs.y));
+    expect(rows.size).toBeGreaterThan(1);
+    const lastRow = Math.max(...swatches.map((e) => Number(e.attrs.y) + 10));
+    for (const b of byClass(root, 'bar')) expect(Number(b.attrs.y)).toBeGreaterThan(lastRow);
+  });
 });
