@@ -19,7 +19,7 @@
  * Why: see kernels/matmul-tiled.wgsl.ts; engine/kernel-variants.ts picks it on hardware adapters.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
-import { COV_TILE, covarianceBindings, covarianceDeclarations, covarianceStore, UPPER_TILE, type CovarianceVariant } from './covariance.wgsl.js';
+import { COV_TILE, covarianceBindings, covarianceDeclarations, covarianceRowRange, covarianceStore, UPPER_TILE, type CovarianceVariant } from './covariance.wgsl.js';
 import { memoKernel } from './memo.js';
 import type { KernelSpec } from './spec.js';
 
@@ -49,15 +49,7 @@ var<workgroup> Xj: array<vec4<f32>, ${DEPTH * TILE / 4}>;
 @compute @workgroup_size(${THREADS}, ${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) l: u32) {
-#if ${v.split}
-  let kBegin = wid.y * p.chunkRows;
-  let kEnd = min(kBegin + p.chunkRows, p.rows);
-  let base = wid.y * p.d * p.d;
-#else
-  let kBegin = 0u;
-  let kEnd = p.rows;
-  let base = 0u;
-#endif
+  ${covarianceRowRange(v)}
   let kLast = max(kEnd, 1u) - 1u;
   ${UPPER_TILE}
   let i0 = ti * ${TILE}u;

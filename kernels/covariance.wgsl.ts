@@ -51,6 +51,18 @@ ${v.centered ? '@group(0) @binding(2) var<storage, read> mu: array<f32>;\n' : ''
 export const covarianceBindings = (v: CovarianceVariant): BindingKind[] => (v.centered ? ['uniform', 'read', 'read', 'readwrite'] : ['uniform', 'read', 'readwrite']);
 
 /** WGSL: the upper-triangle tile (ti ≤ tj) of linear workgroup index wid.x, row by row. */
+/**
+ * The rows [kBegin, kEnd) this workgroup sums and where its d×d output starts (`base`): with `split`,
+ * chunk wid.y of p.chunkRows rows into its own partial matrix (reduced after); else all rows into c.
+ */
+export const covarianceRowRange = (v: CovarianceVariant): string => v.split
+  ? `let kBegin = wid.y * p.chunkRows;
+  let kEnd = min(kBegin + p.chunkRows, p.rows);
+  let base = wid.y * p.d * p.d;`
+  : `let kBegin = 0u;
+  let kEnd = p.rows;
+  let base = 0u;`;
+
 export const UPPER_TILE = /* wgsl */ `var ti = 0u;
   var rest = wid.x;
   while (rest >= p.tiles - ti) { rest -= p.tiles - ti; ti++; }
@@ -94,15 +106,7 @@ fn load4(k: u32, j: vec4<u32>, m: vec4<f32>) -> vec4<f32> {
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-#if ${v.split}
-  let kBegin = wid.y * p.chunkRows;
-  let kEnd = min(kBegin + p.chunkRows, p.rows);
-  let base = wid.y * p.d * p.d;
-#else
-  let kBegin = 0u;
-  let kEnd = p.rows;
-  let base = 0u;
-#endif
+  ${covarianceRowRange(v)}
   ${UPPER_TILE}
   // The invocation's ${BLOCK}×${BLOCK} block (bi, bj) of the tile: lid.y, lid.x off the diagonal. A diagonal
   // tile needs only the nb(nb+1)/2 blocks with bi ≤ bj (nb = blocks reaching into the matrix), given to
