@@ -14,6 +14,7 @@ import { meanSquaredError } from '../../cl/eval/regression.js';
 import { mse } from '../../nn/losses/mse.js';
 import { thetaFisher } from '../../cl/hnet/theta-fisher.js';
 import { useDevice } from '../helpers/device.js';
+import { expectResumeMatches } from '../helpers/resume.js';
 import { expectClose, randomArray } from '../helpers/numeric.js';
 
 const { MainMLP, HnetModel, ThetaEWC } = cl.hnet;
@@ -89,6 +90,20 @@ describe('cl.hnet Fishers', () => {
     // measured: 3.2× (λ = 0) and 1.04× (λ = 1; λ = 100 the same)
     expect(rise[0]).toBeGreaterThan(2);
     expect(rise[1]).toBeLessThan(1.15);
+    scenario.dispose();
+  });
+
+  it('ThetaEWC: a run stopped after task 2 of 3 and resumed from its checkpoint ends with the same matrix and state, bit for bit', { timeout: 120_000 }, async () => {
+    const scenario = await cl.methods.method('hnet').scenario!(cl.scenarios.polynomialRegression({ trainPerTask: 16, testPerTask: 4 }));
+    await expectResumeMatches({
+      scenario,
+      make: () => ({
+        model: new HnetModel(new MainMLP([1, 8, 1]), { tasks: 3, embeddingSize: 4, hidden: [8], generator: new Generator(4) }),
+        plugins: [new ThetaEWC({ lambda: 1, likelihood: { gaussian: { std: 0.05 } } })],
+      }),
+      optimizer: (p) => new nn.Adam(p, { lr: 0.001 }),
+      options: { epochs: 2, batchSize: 8, seed: 2, loss: (out, y) => mse(reshape(out, [-1]), y), score: meanSquaredError },
+    });
     scenario.dispose();
   });
 

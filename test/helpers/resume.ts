@@ -35,7 +35,7 @@ export async function expectResumeMatches(c: ResumeCase): Promise<{ full: cl.Str
   const run = async (resume: boolean, signal?: AbortController) => {
     const { model, plugins } = c.make();
     const s = resume
-      ? await cl.Strategy.load(path, { model, optimizer: c.optimizer, plugins })
+      ? await cl.Strategy.load(path, { model, optimizer: c.optimizer, plugins, loss: c.options.loss, score: c.options.score })
       : new cl.Strategy({ ...c.options, model, optimizer: c.optimizer, plugins });
     try {
       if (resume) expect(s.completed).toBe(stopAfter);
