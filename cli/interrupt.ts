@@ -3,9 +3,11 @@
  * at the next step boundary, and the command then says what is saved and prints the exact command that
  * resumes, and exits with 130 (128 + SIGINT, the shell's convention). A second press exits at once.
  *
- * What is saved: checkpoints are written when an experience finishes (--checkpoint), so the file holds
- * the state after the last finished experience; the steps of the interrupted experience are not in it
- * and run again on resume (which then ends with the uninterrupted run's matrix).
+ * What is saved (--checkpoint): a checkpoint when each experience finishes, and one where the run
+ * stopped, inside the interrupted experience (cl/strategy/mid-experience.ts): resuming goes on from that
+ * step and ends with the uninterrupted run's matrix. A method whose optimizer state cannot be saved
+ * between steps (gradient-projection layers) gets the state at the start of the interrupted experience:
+ * its steps run again.
  */
 
 /** Exit status of a run stopped by Ctrl-C. */
@@ -27,8 +29,8 @@ export class CtrlC {
     this.controller.abort();
     this.stream.write('\ninterrupted: stopping at the next step (press Ctrl-C again to quit at once)\n');
   };
-  /** Experiences held by the checkpoint this process wrote last (null: none written). */
-  saved: number | null = null;
+  /** What the checkpoint this process wrote last holds (null: none written): experiences finished, and the step inside the next one. */
+  saved: { completed: number; stoppedAt: { experience: number; epoch: number; step: number } | null } | null = null;
   /** The stopped run's AbortError message: where it stopped (Strategy.run: aborted after step s/n of experience e/N …). */
   private where = '';
 
@@ -54,8 +56,12 @@ export class CtrlC {
 
   private saving(run: RunCommand): string {
     if (!run.checkpoint) return 'run stopped; nothing was saved (--checkpoint <file> saves the run after every experience)\n';
+    if (this.saved?.stoppedAt) {
+      const { experience, epoch, step } = this.saved.stoppedAt;
+      return `run stopped: ${run.checkpoint} holds experience ${experience + 1} up to step ${step} of epoch ${epoch + 1}; resuming goes on from there. Resume with:\n  ${resumeCommand(run, run.checkpoint)}\n`;
+    }
     if (this.saved !== null) {
-      return `run stopped: ${run.checkpoint} holds the state after experience ${this.saved} (checkpoints are written when an experience finishes; the steps since then are not saved and run again). Resume with:\n  ${resumeCommand(run, run.checkpoint)}\n`;
+      return `run stopped: ${run.checkpoint} holds the state after experience ${this.saved.completed} (steps of the next experience, if any were taken, are not in it and run again). Resume with:\n  ${resumeCommand(run, run.checkpoint)}\n`;
     }
     if (run.resume) return `run stopped before another experience finished; ${run.resume} still holds the state to resume from. Resume with:\n  ${resumeCommand(run, run.resume)}\n`;
     return `run stopped before the first experience finished: no checkpoint was written. Run the same command again to start over.\n`;

@@ -5,7 +5,7 @@
  *   webgpu-cl compare a.json b.json ...     methods side by side: final accuracies and ACC (mean ± std over seeds), --plot an SVG
  *   webgpu-cl run <scenario> [options]      one continual-learning run through cl.Strategy: a progress bar on
  *                                           stderr, the accuracy table on stdout, --json the full result,
- *                                           --checkpoint a checkpoint after every experience, --resume one,
+ *                                           --checkpoint a checkpoint after every experience (and at Ctrl-C), --resume one,
  *                                           --plot the curves and the matrix as an SVG
  * A run's options are the common ones below, the scenario's and the chosen method's (`list` shows them);
  * defaults not given come from the scenario's recipe. Every option and output path is checked before the
@@ -51,7 +51,7 @@ function commonOptions(scenario: string, model?: string): Record<string, ArgSpec
     seed: { kind: 'int', default: 0, help: 'seed of initialisation, data order and sampling' },
     json: { kind: 'string', help: 'write the result as JSON to this file' },
     plot: { kind: 'string', help: 'write the curves, the accuracy-matrix heatmap and ACC/BWT/forgetting as an SVG to this file' },
-    checkpoint: { kind: 'string', help: 'save a checkpoint to this file after every experience' },
+    checkpoint: { kind: 'string', help: 'save a checkpoint to this file after every experience, and where Ctrl-C stops the run' },
     resume: { kind: 'string', help: 'continue the run saved in this checkpoint' },
     unlearn: { kind: 'numbers', help: 'after the run, unlearn these experiences (1-based: 1 is the first row of the table; comma-separated) and print the accuracy before and after; needs a method that records updates (amnesiac-lwf)' },
     'no-check-numerics': { kind: 'boolean', help: 'do not flag a NaN or ±∞ in the loss, gradients and parameters each step (checked on the GPU, read every 50 steps; a diverged run then stops only on a non-finite loss)' },
@@ -150,7 +150,8 @@ async function run(scenario: string, argv: string[]): Promise<number> {
       const done = p.epoch * p.steps + p.step;
       bar?.update(done, done * resolved.batch, `epoch ${p.epoch + 1}/${p.epochs} loss ${p.loss.toFixed(3)}`);
     },
-    afterExperience: checkpoint ? async (s) => { await s.save(checkpoint); ctrlC.saved = s.completed; } : undefined,
+    afterExperience: checkpoint ? async (s) => { await s.save(checkpoint); ctrlC.saved = { completed: s.completed, stoppedAt: null }; } : undefined,
+    afterStop: checkpoint ? async (s) => { await s.save(checkpoint); ctrlC.saved = { completed: s.completed, stoppedAt: s.stoppedAt }; } : undefined,
   }).catch((e: unknown) => { if (ctrlC.stopped(e)) return null; throw e; }).finally(() => ctrlC.dispose());
   (bar as ProgressBar | null)?.done();
   if (!result) {

@@ -1,7 +1,7 @@
 /**
  * cl.Strategy: one training loop for every method (Avalanche's BaseStrategy, in our terms). Methods are
  * plugins (plugin.ts); the loop owns the batches, the optimizer, gradient clipping, evaluation, the
- * accuracy matrix and the curves, and checkpoints (checkpoint.ts).
+ * accuracy matrix and the curves, and checkpoints (checkpoint.ts; inside an experience: mid-experience.ts).
  *
  * One step, inside one tidy() scope and with no GPU readback: forward, loss (+ plugins' penalties),
  * backward, clipping by value, plugins' gradient edits, optimizer step, gradients freed. The loss is
@@ -23,6 +23,7 @@ import { decode, encode } from '../../nn/io/format.js';
 import { load as loadFile, save as saveFile } from '../../nn/io/node.js';
 import { accuracy } from '../eval/accuracy.js';
 import { checkpointContents, checkpointMeta, restoreCheckpoint } from './checkpoint.js';
+import { canSaveMidExperience, midExperienceContents, pendingStop, restoreStop, type PendingStop, type StopPoint } from './mid-experience.js';
 import { checkScenario } from './check-scenario.js';
 import { StepNumerics } from './step-numerics.js';
 import type { Experience, Scenario } from '../scenarios/experience.js';
@@ -80,10 +81,17 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void | Promise<void>;
   /**
    * Aborting it stops the run at the next step boundary with an AbortError saying where (the model then
-   * holds a partly trained experience; the last afterExperience checkpoint is the state to resume from).
-   * In a page, an abort from an event handler is seen at the next progress report.
+   * holds a partly trained experience: see afterStop). In a page, an abort from an event handler is seen
+   * at the next progress report.
    */
   signal?: AbortSignal;
+  /**
+   * Called when the signal stopped the run inside an experience, before the AbortError is thrown (between
+   * experiences, afterExperience has saved already): `strategy.save(path)` there writes a checkpoint that
+   * resumes from that step (mid-experience.ts). Given, each experience starts with a host copy of the
+   * checkpoint as of then (one readback of the model and plugin states).
+   */
+  afterStop?: (strategy: Strategy) => void | Promise<void>;
   /** Called after each experience with the strategy (checkpoints: `strategy.save(path)`). */
   afterExperience?: (strategy: Strategy) => void | Promise<void>;
   /** After the last experience, unlearn these experiences (0-based indices; Strategy.unlearn). Checked before training. */
@@ -140,6 +148,12 @@ export class Strategy {
   unlearning: UnlearningRecord[] = [];
   /** What the last run() evaluated on (unlearn()'s default). */
   private evaluatedOn: readonly Experience[] | null = null;
+  /** With run()'s afterStop: the checkpoint as of the start of the current experience (host bytes), for a save after a stop. */
+  private experienceStart: ArrayBuffer | null = null;
+  /** Where the signal stopped the run inside an experience (null: at an experience boundary, or running). */
+  private stop: StopPoint | null = null;
+  /** A loaded mid-experience checkpoint's step, restored when train() reaches its experience. */
+  private pending: PendingStop | null = null;
 
   constructor(opts: StrategyOptions) {
     if (!opts || typeof opts !== 'object') throw new TypeError(`Strategy: expected an options object { model, optimizer, epochs, batchSize, seed, ... }, got ${describe(opts)}`);
@@ -185,20 +199,29 @@ export class Strategy {
     if (this.freshOptimizer) this.renewOptimizer();
     const ctx: { -readonly [K in keyof ExperienceContext]: ExperienceContext[K] } = { model: this.model, optimizer: this.optimizer, experience, experiences, epoch: 0 };
     await this.timed('plugins', () => this.each(async (p) => p.beforeExperience?.(ctx)));
+    // A run resumed mid-experience: the weights of the step it stopped at, then the steps after it.
+    const resumed = this.pending?.stop.experience === experience.index ? this.pending.stop : null;
+    if (resumed) restoreStop(this, this.pending!, 'Strategy.run');
+    this.pending = null;
     const loader = new DataLoader(experience.train, { batchSize: this.batchSize, shuffle: true, seed: this.seed * 7919 + experience.index });
+    loader.setEpoch(resumed?.epoch ?? 0);
     const params = this.model.parameters();
     this.numerics?.dispose();
     this.numerics = this.checkNumerics ? new StepNumerics(this.model.namedParameters()) : null;
-    const curve: number[][] = [];
+    const curve: number[][] = resumed ? resumed.curve.map((r) => [...r]) : [];
     const device = getDevice();
     this.model.train();
-    for (let epoch = 0; epoch < this.epochs; epoch++) {
+    for (let epoch = resumed?.epoch ?? 0; epoch < this.epochs; epoch++) {
       ctx.epoch = epoch;
-      for (const p of this.plugins) await p.beforeEpoch?.(ctx);
+      const skip = epoch === resumed?.epoch ? resumed.step : 0;
+      if (epoch !== resumed?.epoch) for (const p of this.plugins) await p.beforeEpoch?.(ctx);
       let start = performance.now();
-      let step = 0;
-      const stopped = () => abortError(`after step ${step}/${loader.length} of experience ${experience.index + 1}/${experiences.length} (epoch ${epoch + 1}/${this.epochs})`);
-      for (const batch of loader) {
+      let step = skip;
+      const stopped = () => {
+        this.stop = { experience: experience.index, epoch, step, curve: curve.map((r) => [...r]), timings: { ...this.timings } };
+        return abortError(`after step ${step}/${loader.length} of experience ${experience.index + 1}/${experiences.length} (epoch ${epoch + 1}/${this.epochs})`);
+      };
+      for (const batch of loader.from(skip)) {
         // With a signal, every step boundary honours it (and in Node first lets the event loop run, where Ctrl-C's handler aborts it).
         if (run.signal) {
           if (yieldBetweenSteps) await yieldBetweenSteps();
@@ -308,9 +331,16 @@ export class Strategy {
     this.untrained ??= await this.evaluate(evaluateOn);
     let mark = start;
     for (let i = this.completed; i < scenario.experiences.length; i++) {
+      this.stop = null;
       if (opts.signal?.aborted) throw abortError(`before experience ${i + 1}/${scenario.experiences.length}`);
       const heldBefore = this.held;
-      await this.train(scenario.experiences[i]!, scenario.experiences, opts, evaluateOn);
+      this.experienceStart = opts.afterStop ? await this.toBuffer() : null;
+      try {
+        await this.train(scenario.experiences[i]!, scenario.experiences, opts, evaluateOn);
+      } catch (e) {
+        if (this.stop) await opts.afterStop?.(this);
+        throw e;
+      }
       const now = performance.now();
       this.seconds += (now - mark - (this.held - heldBefore)) / 1000;
       mark = now;
@@ -395,18 +425,32 @@ export class Strategy {
   }
 
   /**
-   * Writes a checkpoint (checkpoint.ts) atomically: a temporary file beside `path`, then a rename. Node
+   * Writes a checkpoint (checkpoint.ts) atomically: a temporary file beside `path`, then a rename. After
+   * the signal stopped a run inside an experience, it resumes from that step (mid-experience.ts). Node
    * only; in a browser use toBuffer().
    */
   async save(path: string): Promise<void> {
-    const { tensors, meta } = checkpointContents(this);
+    const { tensors, meta } = this.contents();
     await saveFile(path, tensors, meta);
   }
 
   /** The checkpoint as an ArrayBuffer (browsers: download or store it). */
   async toBuffer(): Promise<ArrayBuffer> {
-    const { tensors, meta } = checkpointContents(this);
+    const { tensors, meta } = this.contents();
     return encode(tensors, meta);
+  }
+
+  /** Where a checkpoint saved now resumes inside an experience (null: at the start of experience `completed`). */
+  get stoppedAt(): Pick<StopPoint, 'experience' | 'epoch' | 'step'> | null {
+    if (!this.stop || !this.experienceStart || !canSaveMidExperience(this)) return null;
+    const { experience, epoch, step } = this.stop;
+    return { experience, epoch, step };
+  }
+
+  private contents() {
+    if (!this.stop) return checkpointContents(this);
+    if (!this.experienceStart) throw new Error(`Strategy.save: the run stopped inside experience ${this.stop.experience + 1}, and the model holds it partly trained; save there from run()'s afterStop, which resumes from that step`);
+    return midExperienceContents(this, this.experienceStart, this.stop);
   }
 
   /**
@@ -426,6 +470,7 @@ export class Strategy {
       freshOptimizer: c.freshOptimizer, clipGradValue: c.clipGradValue ?? undefined,
     });
     restoreCheckpoint(strategy, decoded, where);
+    strategy.pending = pendingStop(decoded, meta, where);
     return strategy;
   }
 

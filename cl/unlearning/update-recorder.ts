@@ -38,6 +38,8 @@ interface RecorderRecord {
   spans: Span[];
   unlearned: number[];
   atLast: boolean;
+  /** The snapshot before the experience in progress (a checkpoint saved inside it), else null; absent in older checkpoints. */
+  open?: number | null;
 }
 
 export class UpdateRecorder implements StrategyPlugin {
@@ -98,14 +100,16 @@ export class UpdateRecorder implements StrategyPlugin {
   state(): PluginState {
     const tensors: Record<string, Tensor> = {};
     this.snapshots.forEach((snap, s) => snap.forEach((t, i) => { tensors[`snapshot/${s}/${i}`] = t; }));
-    const record: RecorderRecord = { spans: this.spans, unlearned: this.unlearned, atLast: this.atLast };
+    const record: RecorderRecord = { spans: this.spans, unlearned: this.unlearned, atLast: this.atLast, open: this.open };
     return { tensors, record };
   }
 
   loadState(state: LoadablePluginState): void {
     const record = state?.record as Partial<RecorderRecord> | null;
     if (!Array.isArray(record?.spans) || !Array.isArray(record.unlearned) || typeof record.atLast !== 'boolean') throw new TypeError(`${this.name}.loadState: the record has no spans, unlearned and atLast`);
-    const count = Math.max(-1, ...record.spans.map((s) => s.after)) + 1;
+    const open = record.open ?? null;
+    if (open !== null && !(Number.isInteger(open) && open >= 0)) throw new TypeError(`${this.name}.loadState: record.open must be a snapshot index or null, got ${JSON.stringify(open)}`);
+    const count = Math.max(-1, open ?? -1, ...record.spans.map((s) => s.after)) + 1;
     const snapshots: Tensor[][] = [];
     for (let s = 0; s < count; s++) {
       const snap: Tensor[] = [];
@@ -121,6 +125,7 @@ export class UpdateRecorder implements StrategyPlugin {
     this.spans = record.spans.map((s) => ({ ...s }));
     this.unlearned = [...record.unlearned];
     this.atLast = record.atLast;
+    this.open = open;
   }
 
   dispose(): void {

@@ -207,11 +207,17 @@ export class DataLoader implements Iterable<Batch> {
   }
 
   *[Symbol.iterator](): Iterator<Batch> {
+    yield* this.from(0);
+  }
+
+  /** The next epoch's batches from batch `first` on; those before it are not made (a run resumed in the middle of an epoch). */
+  *from(first: number): IterableIterator<Batch> {
+    if (!Number.isInteger(first) || first < 0 || first > this.length) throw new RangeError(`DataLoader.from: first must be an integer in [0, ${this.length}] (the batches per epoch), got ${first}`);
     const order = this.order(this.nextEpoch++);
     const dataset = this.dataset;
     let batch: Batch | undefined;
     try {
-      for (let b = 0; b < this.length; b++) {
+      for (let b = first; b < this.length; b++) {
         disposeBatch(batch);
         const ids = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
         const index = tensor(ids, [ids.length], { dtype: 'int32', device: dataset.device });

@@ -3,10 +3,12 @@
  * as `npm test` builds it) with a tiny split-MNIST run (50 images per class, batch 1: 100 steps per
  * experience, a progress line at step 50 and at step 100).
  *  - SIGINT at experience 2's first progress line (step 50): the run stops at a step boundary (not at
- *    the next report), says where, exits 130, says the checkpoint holds the state after experience 1,
- *    and prints the command that resumes; the
- *    checkpoint loads, and that command ends with the uninterrupted run's accuracy matrix, bit for bit.
- *  - SIGINT at the first progress line: no experience finished, so nothing was saved: it says so.
+ *    the next report), says where, exits 130, writes a checkpoint holding experience 2 up to that step
+ *    (cl/strategy/mid-experience.ts), says so, and prints the command that resumes; that command goes
+ *    on from the step after it (its first progress line is step 100, not 50) and ends with the
+ *    uninterrupted run's accuracy matrix, bit for bit.
+ *  - SIGINT at the first progress line: no experience finished, and the checkpoint holds experience 1
+ *    up to that step.
  *  - A second SIGINT exits at once, without waiting for the step.
  * Mutations tried: Strategy checking the signal only at progress reports, as before (the first case
  * fails: the run stops only at step 100); the second press not exiting (the last case fails).
@@ -64,26 +66,33 @@ describe('Ctrl-C during webgpu-cl run --checkpoint', () => {
     expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).toMatch(/interrupted: stopping at the next step/);
     // At a step boundary soon after the report of step 50 (the signal takes a few steps to arrive), not at the next report (step 100).
-    expect(stopped.stderr).toMatch(/\nStrategy\.run: aborted after step [5-9]\d\/100 of experience 2\/5 \(epoch 1\/1\)\n/);
-    expect(stopped.stderr).toContain(`run stopped: ${ckpt} holds the state after experience 1 (checkpoints are written when an experience finishes; the steps since then are not saved and run again). Resume with:`);
+    const step = Number(/\nStrategy\.run: aborted after step ([5-9]\d)\/100 of experience 2\/5 \(epoch 1\/1\)\n/.exec(stopped.stderr)?.[1]);
+    expect(step, stopped.stderr).toBeGreaterThanOrEqual(50);
+    expect(stopped.stderr).toContain(`run stopped: ${ckpt} holds experience 2 up to step ${step} of epoch 1; resuming goes on from there. Resume with:`);
     expect(stopped.stdout).toBe('');
-    const meta = (await nn.io.load(ckpt)).meta as { completed: number };
+    const meta = (await nn.io.load(ckpt)).meta as { completed: number; partial: { experience: number; epoch: number; step: number } };
     expect(meta.completed).toBe(1);
+    expect(meta.partial).toMatchObject({ experience: 1, epoch: 0, step });
 
     const command = /Resume with:\n {2}(.*)\n/.exec(stopped.stderr)![1]!;
     expect(command).toBe(`webgpu-cl run split-mnist ${TINY.join(' ')} --checkpoint ${ckpt} --resume ${ckpt}`);
     const resumedJson = join(dir, 'resumed.json');
     const resumed = await cli([...command.split(' ').slice(1), '--json', resumedJson]);
     expect(resumed.code, resumed.stderr).toBe(0);
+    // The resumed run's experience 2 starts after the saved step: its progress bar starts at step `step` + 1, its first report is step 100.
+    expect(resumed.stderr).not.toMatch(/experience 2\/5 50\/100/);
+    expect(resumed.stderr).toMatch(/experience 2\/5 100\/100/);
     expect(matrixOf(resumedJson)).toEqual(matrixOf(whole));
   });
 
-  it('before the first experience finished: nothing saved, and it says so', async () => {
+  it('before the first experience finished: the checkpoint holds experience 1 up to the step', async () => {
     const ckpt = join(dir, 'early.ckpt');
     const r = await cli(['run', 'split-mnist', ...TINY, '--checkpoint', ckpt], [{ when: /experience 1\/5 50\/100/ }]);
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/run stopped before the first experience finished: no checkpoint was written\. Run the same command again to start over\./);
-    expect(existsSync(ckpt)).toBe(false);
+    expect(r.stderr).toMatch(/run stopped: \S+early\.ckpt holds experience 1 up to step [5-9]\d of epoch 1; resuming goes on from there\./);
+    const meta = (await nn.io.load(ckpt)).meta as { completed: number; partial: { experience: number } };
+    expect(meta.completed).toBe(0);
+    expect(meta.partial.experience).toBe(0);
   });
 
   it('a second Ctrl-C exits at once', async () => {

@@ -12,7 +12,7 @@
  * Plain SGD (no momentum) for every method, so the optimizer holds no state between steps; one epoch,
  * batch 32.
  */
-import { Generator } from '../../index.js';
+import { Generator, type Tensor } from '../../index.js';
 import type { Module } from '../../nn/module.js';
 import { Flatten } from '../../nn/layers/flatten.js';
 import { Linear } from '../../nn/layers/linear.js';
@@ -86,6 +86,9 @@ export interface MethodRun {
   model: Module;
   /** Builds the strategy (its plugins bind to the model now). */
   strategy(): Strategy;
+  /** The strategy's optimizer factory and a builder of its plugins (for Strategy.load). */
+  optimizer: (params: Tensor[]) => SGD;
+  plugins(): StrategyPlugin[];
 }
 
 /** The method's stream and model over `base`, and a factory of its strategy, as webgpu-cl run builds them (cl/experiments/run-experiment.ts). */
@@ -98,11 +101,13 @@ export async function methodRun(name: string, base: Scenario, seed: number, loop
   const scenario = m.scenario ? await m.scenario(base) : base;
   const generator = new Generator(seed);
   const model = m.model ? m.model({ scenario, seed, options, generator }) : tinyMlp(generator);
-  const strategy = () => {
-    const plugins: StrategyPlugin[] = [];
-    if (m.calculator) plugins.push(new GradientProjectionPlugin({ calculator: (layer) => m.calculator!(options, layer), samples: options.samples as number | undefined, seed }));
-    plugins.push(...(m.plugins?.({ model, scenario, seed, options }) ?? []));
-    return new Strategy({ model, optimizer: (params) => new SGD(params, { lr }), plugins, epochs: 1, batchSize: 32, seed, method: name, ...loop });
+  const optimizer = (params: Tensor[]) => new SGD(params, { lr });
+  const plugins = () => {
+    const list: StrategyPlugin[] = [];
+    if (m.calculator) list.push(new GradientProjectionPlugin({ calculator: (layer) => m.calculator!(options, layer), samples: options.samples as number | undefined, seed }));
+    list.push(...(m.plugins?.({ model, scenario, seed, options }) ?? []));
+    return list;
   };
-  return { scenario, model, strategy };
+  const strategy = () => new Strategy({ model, optimizer, plugins: plugins(), epochs: 1, batchSize: 32, seed, method: name, ...loop });
+  return { scenario, model, strategy, optimizer, plugins };
 }

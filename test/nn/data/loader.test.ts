@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { reshape, tensor, tidy } from '../../../index.js';
 import type { ImageDataset } from '../../../nn/data/datasets.js';
-import { DataLoader, TensorDataset, toDevice } from '../../../nn/data/loader.js';
+import { DataLoader, TensorDataset, toDevice, type Batch } from '../../../nn/data/loader.js';
 import { useDevice } from '../../helpers/device.js';
 
 /** 17 images of 1×2×3 whose pixels are 10·i + p, label i mod 5: each row says which sample it is. */
@@ -17,7 +17,7 @@ function tiny(n = 17): ImageDataset {
 }
 
 /** The sample ids of every batch of one epoch, read back from x and checked against y. */
-async function epochIds(loader: DataLoader): Promise<number[][]> {
+async function epochIds(loader: Iterable<Batch>): Promise<number[][]> {
   const batches: number[][] = [];
   for (const { x, y } of loader) {
     expect(x.shape.slice(1)).toEqual([1, 2, 3]);
@@ -65,6 +65,19 @@ describe('DataLoader', () => {
     const c = new DataLoader(tiny(), { batchSize: 5, shuffle: true, seed: 4 });
     expect(Array.from(c.order(0))).not.toEqual(e0);
     for (const l of [a, b, c]) l.dispose();
+  });
+
+  it('from(first): the next epoch from batch `first` on (a run resumed mid-epoch)', async () => {
+    const a = new DataLoader(tiny(), { batchSize: 5, shuffle: true, seed: 3 });
+    const e0 = await epochIds(a);
+    const e1 = await epochIds(a);
+    const b = new DataLoader(tiny(), { batchSize: 5, shuffle: true, seed: 3 });
+    expect(await epochIds(b.from(2))).toEqual(e0.slice(2));
+    expect(b.epoch).toBe(1);
+    expect(await epochIds(b.from(3))).toEqual(e1.slice(3));
+    expect(await epochIds(b.from(4))).toEqual([]);
+    expect(() => b.from(5).next()).toThrow('DataLoader.from: first must be an integer in [0, 4] (the batches per epoch), got 5');
+    for (const l of [a, b]) l.dispose();
   });
 
   it('disposes each batch at the next one and at the end (also on break); owns only what it uploaded', async () => {
