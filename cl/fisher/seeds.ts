@@ -22,7 +22,7 @@
  * e_d/σ; sampled: y drawn from the model, (y − f)/σ² = ε/σ with ε ~ N(0, I); empirical: the true y;
  * batched: (y − f)/(σ²·B).
  */
-import { add, argmax, div, log, mul, neg, noGrad, oneHot, rand, randn, reshape, slice, softmax, sqrt, sub, tensor, zerosLike, type Generator, type Tensor } from '../../engine/index.js';
+import { add, argmax, div, eye, log, mul, neg, noGrad, oneHot, rand, randn, reshape, slice, softmax, sqrt, sub, zerosLike, type Generator, type Tensor } from '../../engine/index.js';
 
 export type Variant = 'exact' | 'sampled' | 'empirical' | 'batched';
 export const VARIANTS: readonly Variant[] = ['exact', 'sampled', 'empirical', 'batched'];
@@ -33,8 +33,10 @@ export function seeds(variant: Variant, z: Tensor, y: Tensor, generator: Generat
     const [B, C] = z.shape as [number, number];
     const p = softmax(z.detach(), -1);
     switch (variant) {
-      case 'exact':
-        return Array.from({ length: C }, (_, c) => mul(sqrt(slice(p, 1, c, c + 1)), sub(unit(c, C), p)));
+      case 'exact': {
+        const I = eye(C); // one upload for the C rows e_c
+        return Array.from({ length: C }, (_, c) => mul(sqrt(slice(p, 1, c, c + 1)), sub(slice(I, 0, c, c + 1), p)));
+      }
       case 'sampled': {
         const u = rand([B, C], { generator });
         const gumbel = neg(log(neg(log(u))));
@@ -54,8 +56,10 @@ export function gaussianSeeds(variant: Variant, f: Tensor, y: Tensor, std: numbe
     const [B, D] = f.shape as [number, number];
     const out = f.detach();
     switch (variant) {
-      case 'exact':
-        return Array.from({ length: D }, (_, d) => add(zerosLike(out), mul(unit(d, D), 1 / std)));
+      case 'exact': {
+        const I = eye(D);
+        return Array.from({ length: D }, (_, d) => add(zerosLike(out), mul(slice(I, 0, d, d + 1), 1 / std)));
+      }
       case 'sampled':
         return [mul(randn([B, D], { generator }), 1 / std)];
       case 'empirical':
@@ -64,11 +68,4 @@ export function gaussianSeeds(variant: Variant, f: Tensor, y: Tensor, std: numbe
         return [mul(sub(reshape(y, [B, D]), out), 1 / (std * std * B))];
     }
   });
-}
-
-/** e_c as a row [1, C]. */
-function unit(c: number, C: number): Tensor {
-  const e = new Float32Array(C);
-  e[c] = 1;
-  return tensor(e, [1, C]);
 }
